@@ -1,0 +1,205 @@
+"""The trusted kernel: verdicts, derivation trees, witnesses, and the certificate format.
+
+Verdicts are a tagged union, never a bool or None:
+
+- :class:`Proved` carries a :class:`Certificate` whose ``proof`` is a derivation tree of :class:`Step`.
+  Every step names the rule it applies, the statement it concludes, its premises, and a ``check``: the
+  data a replay needs to re-check that step without the code path that produced it (re-run a z3 lemma
+  from its SMT-LIB text, re-scan the weight signs of a layer, re-solve an SMT query...).
+- :class:`Refuted` carries a :class:`Witness`, which has ``recheck()``: exact rational (or rigorous
+  interval) evaluation, no solver.  Checkers never return a Refuted whose witness fails recheck.
+- :class:`Unknown` carries a reason.  A solver timeout is Unknown, never Proved.
+
+Only checkers build Proved verdicts; ``checkers.replay`` re-checks certificates step by step.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Union
+
+from theory.claims import Claim
+from theory.errors import BadInput
+from theory.exact import certainly_greater, exact_forward, render, to_fraction
+from theory.formats import to_spec
+from theory.network import Network
+
+CERT_FORMAT = "negproof-certificate"
+CERT_VERSION = 1
+EMBED_LIMIT = 200_000  # models with at most this many weights are embedded in their certificates
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of a derivation tree: ``premises`` |- ``statement`` by ``rule``, re-checkable by ``check``."""
+
+    rule: str
+    statement: str
+    check: dict = field(default_factory=dict, hash=False, compare=False)
+    premises: tuple["Step", ...] = ()
+
+    def to_json(self) -> dict:
+        out = {"rule": self.rule, "statement": self.statement, "check": self.check}
+        if self.premises:
+            out["premises"] = [p.to_json() for p in self.premises]
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Step":
+        if not isinstance(obj, dict) or "rule" not in obj or "statement" not in obj:
+            raise BadInput("certificate step lacks \"rule\" or \"statement\"")
+        return cls(str(obj["rule"]), str(obj["statement"]), dict(obj.get("check") or {}),
+                   tuple(cls.from_json(p) for p in obj.get("premises", [])))
+
+    def walk(self):
+        yield self
+        for p in self.premises:
+            yield from p.walk()
+
+    def render(self, indent: int = 0) -> str:
+        lines = ["  " * indent + f"[{self.rule}] {self.statement}"]
+        for p in self.premises:
+            lines.append(p.render(indent + 1))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A counterexample to monotonicity: x <= y (differing only in ``input`` when it is not None) with
+    f_output(x) > f_output(y).  Coordinates are exact rationals."""
+
+    x: tuple[Fraction, ...]
+    y: tuple[Fraction, ...]
+    output: int
+    input: int | None = None
+
+    @classmethod
+    def make(cls, x, y, output: int, input: int | None = None) -> "Witness":
+        return cls(tuple(to_fraction(v) for v in x), tuple(to_fraction(v) for v in y), int(output),
+                   None if input is None else int(input))
+
+    def values(self, net: Network):
+        return exact_forward(net, self.x)[self.output], exact_forward(net, self.y)[self.output]
+
+    def recheck(self, net: Network, box=None) -> bool:
+        """Exact re-check, no solver: x <= y componentwise (equal off ``input``), both in the box, and
+        f_output(x) > f_output(y) with certainty."""
+        if len(self.x) != net.input_dim or len(self.y) != net.input_dim:
+            return False
+        if any(a > b for a, b in zip(self.x, self.y)):
+            return False
+        if self.input is not None and any(a != b for j, (a, b) in enumerate(zip(self.x, self.y)) if j != self.input):
+            return False
+        if box is not None and any(not (box.lo <= v <= box.hi) for v in (*self.x, *self.y)):
+            return False
+        fx, fy = self.values(net)
+        return certainly_greater(fx, fy)
+
+    def to_json(self, net: Network | None = None) -> dict:
+        out = {"x": [str(v) for v in self.x], "y": [str(v) for v in self.y], "input": self.input,
+               "output": self.output}
+        if net is not None:
+            fx, fy = self.values(net)
+            out.update(fx=render(fx), fy=render(fy))
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Witness":
+        try:
+            return cls.make([Fraction(v) for v in obj["x"]], [Fraction(v) for v in obj["y"]], obj["output"],
+                            obj.get("input"))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            raise BadInput("certificate witness is malformed (needs x, y, output)") from None
+
+
+@dataclass(frozen=True)
+class Certificate:
+    claim: Claim
+    proof: Step
+
+    def steps(self):
+        return list(self.proof.walk())
+
+
+@dataclass(frozen=True)
+class Proved:
+    certificate: Certificate
+    method: str
+    seconds: float = 0.0
+    verdict: str = "proved"
+
+
+@dataclass(frozen=True)
+class Refuted:
+    witness: Witness
+    method: str
+    seconds: float = 0.0
+    verdict: str = "refuted"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+    method: str
+    seconds: float = 0.0
+    verdict: str = "unknown"
+
+
+Verdict = Union[Proved, Refuted, Unknown]
+
+
+def refuted_if_rechecked(witness: Witness, claim: Claim, method: str, seconds: float = 0.0) -> Verdict:
+    """The only way checkers report a refutation: the witness must survive the exact recheck."""
+    if witness.recheck(claim.network, claim.box):
+        return Refuted(witness, method, seconds)
+    return Unknown(f"{method} proposed a witness that failed the exact re-check", method, seconds)
+
+
+# --- certificates as JSON ----------------------------------------------------------------------------
+
+def model_record(net: Network) -> dict:
+    """How a certificate names its model: embedded when small, else by source and content hash."""
+    rec = {"source": net.source, "n_weights": net.n_weights}
+    if net.n_weights <= EMBED_LIMIT:
+        spec = to_spec(net)
+        rec["spec"] = spec
+        rec["sha256"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+    return rec
+
+
+def verdict_to_json(v: Verdict, claim: Claim) -> dict:
+    """The certificate JSON (format ``negproof-certificate``, version 1) of a verdict."""
+    out = {"format": CERT_FORMAT, "version": CERT_VERSION, "verdict": v.verdict, "method": v.method,
+           "claim": {**claim.to_json(), "hypotheses": [[h.subject, h.statement] for h in claim.hypotheses()]},
+           "model": model_record(claim.network)}
+    if isinstance(v, Proved):
+        out["proof"] = v.certificate.proof.to_json()
+    elif isinstance(v, Refuted):
+        out["witness"] = v.witness.to_json(claim.network)
+    else:
+        out["reason"] = v.reason
+    return out
+
+
+# --- the replay registry -----------------------------------------------------------------------------
+
+Replayer = Callable[[dict, "ReplayContext"], str | None]  # returns None if fine, else what failed
+REPLAYERS: dict[str, Replayer] = {}
+
+
+def replayer(kind: str):
+    """Register the re-check for steps whose ``check["kind"] == kind``."""
+
+    def deco(fn):
+        REPLAYERS[kind] = fn
+        return fn
+
+    return deco
+
+
+@dataclass
+class ReplayContext:
+    claim: Claim
+    cache: dict = field(default_factory=dict)
