@@ -116,7 +116,10 @@ class Witness:
 
 @dataclass(frozen=True)
 class Certificate:
-    claim: Claim
+    """A proof of ``claim`` (a :class:`~theory.claims.Claim` about a network, or another claim object such
+    as an activation property) as a derivation tree."""
+
+    claim: object
     proof: Step
 
     def steps(self):
@@ -133,7 +136,7 @@ class Proved:
 
 @dataclass(frozen=True)
 class Refuted:
-    witness: Witness
+    witness: object  # a Witness, or any witness with recheck() that needs no solver
     method: str
     seconds: float = 0.0
     verdict: str = "refuted"
@@ -203,3 +206,19 @@ def replayer(kind: str):
 class ReplayContext:
     claim: Claim
     cache: dict = field(default_factory=dict)
+
+
+# --- whole-certificate replay, by claim property -------------------------------------------------------
+
+CertificateReplayer = Callable[[dict], list[str]]  # returns the list of failures (empty: certificate holds)
+CERTIFICATE_REPLAYERS: dict[str, CertificateReplayer] = {}
+
+
+def certificate_replayer(prop: str):
+    """Register the replay of certificates whose ``claim.property`` is ``prop`` (e.g. "monotone")."""
+
+    def deco(fn):
+        CERTIFICATE_REPLAYERS[prop] = fn
+        return fn
+
+    return deco

@@ -1,0 +1,41 @@
+"""``prove``: one entry point for every method, and the ``auto`` cascade from cheap to costly.
+
+auto = structural (path-sign rule, instant) -> falsification search (random and gradient-guided ordered
+pairs, every candidate re-checked exactly) -> exact SMT.  Each stage may answer Unknown and hand on; the
+first Proved or Refuted wins (like sympy's ask()).
+"""
+from __future__ import annotations
+
+import importlib
+import time
+
+from checkers.kernel import Proved, Refuted, Unknown, Verdict
+from theory.claims import Claim
+from theory.errors import BadInput
+
+METHODS = ("structural", "smt", "symbolic", "falsify")
+_MODULES = {"structural": "checkers.structural", "smt": "checkers.smt", "symbolic": "checkers.symbolic",
+            "falsify": "checkers.falsify"}
+
+
+def run_method(claim: Claim, method: str, timeout: float = 60.0) -> Verdict:
+    if method not in _MODULES:
+        raise BadInput(f"unknown method {method!r}; choose auto or one of {', '.join(METHODS)}")
+    module = importlib.import_module(_MODULES[method])
+    return module.check(claim, timeout=timeout)
+
+
+def prove(claim: Claim, method: str = "auto", timeout: float = 60.0) -> Verdict:
+    """Decide ``claim`` with one method, or with the cascade when ``method == "auto"``."""
+    if method != "auto":
+        return run_method(claim, method, timeout)
+    start = time.perf_counter()
+    reasons = []
+    stages = ["structural", "falsify", "smt"] if claim.network.is_concrete else ["structural", "smt"]
+    for stage in stages:
+        left = max(0.1, timeout - (time.perf_counter() - start))
+        verdict = run_method(claim, stage, left)
+        if isinstance(verdict, (Proved, Refuted)):
+            return verdict
+        reasons.append(f"{stage}: {verdict.reason}")
+    return Unknown("; ".join(reasons), "auto", time.perf_counter() - start)
