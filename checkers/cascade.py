@@ -6,11 +6,13 @@ first Proved or Refuted wins (like sympy's ask()).
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
+from fractions import Fraction
 
 from checkers.kernel import Proved, Refuted, Unknown, Verdict
-from theory.claims import Claim
+from theory.claims import Box, Claim
 from theory.errors import BadInput
 
 METHODS = ("structural", "smt", "symbolic", "falsify")
@@ -18,9 +20,17 @@ _MODULES = {"structural": "checkers.structural", "smt": "checkers.smt", "symboli
             "falsify": "checkers.falsify"}
 
 
+DEFAULT_BOX = Box(Fraction(0), Fraction(1))
+_NEEDS_BOX = ("smt", "falsify")  # searches over concrete inputs need a bounded domain
+
+
 def run_method(claim: Claim, method: str, timeout: float = 60.0) -> Verdict:
+    """Run one method.  A claim on all of R^d about a concrete network is narrowed to the default box
+    [0, 1]^d for the methods that search inputs; the verdict's certificate or witness then names the box."""
     if method not in _MODULES:
         raise BadInput(f"unknown method {method!r}; choose auto or one of {', '.join(METHODS)}")
+    if method in _NEEDS_BOX and claim.box is None and claim.network.is_concrete:
+        claim = dataclasses.replace(claim, box=DEFAULT_BOX)
     module = importlib.import_module(_MODULES[method])
     return module.check(claim, timeout=timeout)
 

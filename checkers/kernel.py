@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Callable, Union
 
 from theory.claims import Claim
@@ -168,8 +169,22 @@ def model_record(net: Network) -> dict:
     if net.n_weights <= EMBED_LIMIT:
         spec = to_spec(net)
         rec["spec"] = spec
-        rec["sha256"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+        rec["sha256"] = spec_sha256(spec)
+    elif Path(net.source).is_file():
+        rec["file_sha256"] = file_sha256(net.source)
     return rec
+
+
+def spec_sha256(spec: dict) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def verdict_to_json(v: Verdict, claim: Claim) -> dict:
@@ -205,6 +220,7 @@ def replayer(kind: str):
 @dataclass
 class ReplayContext:
     claim: Claim
+    current: Step | None = None  # the step being re-checked
     cache: dict = field(default_factory=dict)
 
 

@@ -13,7 +13,8 @@ per hidden layer; the last layer is affine unless a name is given for it too.
         {"type": "add", "inputs": ["L1", "L2"]},                  # residual add (also "concat")
      ]}
 
-Each layer may give a ``name`` (default ``L<index>``) and ``inputs`` (default: the previous layer).
+Each layer may give an ``id`` (default ``L<index>``) and ``inputs``, a list of ids or ``"input"`` (default:
+the previous layer).
 """
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def from_spec(spec, source: str = "json") -> Network:
     for i, item in enumerate(layers):
         if not isinstance(item, dict):
             raise BadInput(f"JSON model: layer {i} is not an object")
-        name = str(item.get("name", f"L{i}"))
+        name = str(item.get("id", f"L{i}"))
         inputs = item.get("inputs", [prev])
         if not isinstance(inputs, list) or not all(isinstance(s, str) for s in inputs):
             raise BadInput(f"JSON model: layer {i} \"inputs\" must be a list of layer names")
@@ -182,7 +183,7 @@ def to_spec(net: Network) -> dict:
     out = []
     for node in net.nodes:
         layer = node.layer
-        item: dict = {"name": node.name, "inputs": list(node.inputs)}
+        item: dict = {"id": node.name, "inputs": list(node.inputs)}
         if isinstance(layer, Dense):
             conv = (lambda v: str(v)) if layer.weight.dtype == object else float
             item.update(type="dense", weight=[[conv(v) for v in row] for row in layer.weight],
