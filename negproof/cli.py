@@ -51,3 +51,7 @@ for _verb in VERBS:
             raise
         continue
     main.add_command(_mod.command, _verb)
+
+
+if __name__ == "__main__":
+    main()
