@@ -137,8 +137,38 @@ def _iv_elu(alpha):
     return f
 
 
+def _iv_erf_point(x):
+    """An enclosure of erf at the exact binary number x (mpmath's own iv.erf does not converge).
+
+    For 0 <= x <= 10: erf x = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1)) (Abramowitz &
+    Stegun 7.1.6), all terms positive; once the term ratio 2x^2/(2n+3) is <= 1/2 the tail is at most twice
+    the next term.  For x > 10: 1 - e^{-x^2}/(x sqrt(pi)) <= erf x <= 1 (A&S 7.1.13).  erf is odd."""
+    iv = mpmath.iv
+    if x < 0:
+        return -_iv_erf_point(-x)
+    v = iv.mpf(x)
+    if x > 10:
+        return iv.mpf([(1 - iv.exp(-v * v) / (v * iv.sqrt(iv.pi))).a, 1])
+    term, total, n = v, v, 0
+    eps = mpmath.mpf(2) ** (-(iv.prec + 20))
+    while True:
+        n += 1
+        term = term * 2 * v * v / (2 * n + 1)
+        total = total + term
+        if 2 * x * x <= (2 * n + 3) / 2 and term.b < eps:
+            break
+    nxt = term * 2 * v * v / (2 * n + 3)
+    total = total + iv.mpf([0, (2 * nxt).b])
+    return 2 / iv.sqrt(iv.pi) * iv.exp(-v * v) * total
+
+
+def _iv_erf(v):
+    """erf on an interval: erf is increasing, so enclose it at the two endpoints."""
+    return mpmath.iv.mpf([_iv_erf_point(v.a).a, _iv_erf_point(v.b).b])
+
+
 def _iv_gelu(v):
-    return v / 2 * (1 + mpmath.iv.erf(v / mpmath.iv.sqrt(2)))
+    return v / 2 * (1 + _iv_erf(v / mpmath.iv.sqrt(2)))
 
 
 def _iv_silu(v):
