@@ -52,8 +52,8 @@ def region_figure(target, nonneg: TrainResult, free: TrainResult, bounds, X: np.
             wx, wy = (np.array([float(v) for v in p]) for p in bounds.witness[:2])
             ax.annotate("", xy=wy, xytext=wx, zorder=4,
                         arrowprops=dict(arrowstyle="-|>", color="lime", lw=2.5, mutation_scale=18))
-            ax.plot(*wx, "o", color="lime", mec="k", ms=9, zorder=5)
-            ax.plot(*wy, "s", color="lime", mec="k", ms=9, zorder=5)
+            ax.plot(*wx, "o", mfc="none", mec="lime", mew=2.5, ms=12, zorder=5)
+            ax.plot(*wy, "s", mfc="none", mec="lime", mew=2.5, ms=12, zorder=5)
         ax.set_xlim(xx.min(), xx.max())
         ax.set_ylim(yy.min(), yy.max())
         ax.set_aspect("equal")
@@ -63,7 +63,7 @@ def region_figure(target, nonneg: TrainResult, free: TrainResult, bounds, X: np.
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.suptitle(f"{target.name}: witness x -> y (x <= y, g(x) > g(y)); every non-negative network misses by "
                  f">= {float(bounds.sup_error_lower_bound):.3f}", fontsize=11)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.96, bottom=0.1, top=0.82, wspace=0.25)
     return _save(fig, path)
 
 
@@ -85,7 +85,7 @@ def curves_figure(runs: Sequence[tuple[str, TrainResult]], bounds, path: str | P
         ax.legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.85, wspace=0.22)
     return _save(fig, path)
 
 
@@ -131,7 +131,7 @@ def catalogue_figure(path: str | Path, activations: Sequence[Activation] | None 
         ax.tick_params(labelsize=7)
     for ax in axes[len(acts):]:
         ax.axis("off")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.04, right=0.98, bottom=0.04, top=0.93, hspace=0.75, wspace=0.25)
     return _save(fig, path)
 
 

@@ -23,6 +23,7 @@ object the checkers prove order-preserving.  Errors are always measured on that 
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -34,6 +35,11 @@ from theory.activations import X as SYMBOL
 from theory.activations import Activation, get_activation
 from theory.errors import BadInput
 from theory.network import Act, Network, dense
+
+try:  # small matrices: one BLAS thread is 10x faster than several competing for a loaded machine
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - optional
+    threadpool_limits = None
 
 CONSTRAINTS = ("project", "softplus", "free")
 CONSTRAINT_ALIASES = {"nonneg": "project", "projection": "project", "reparam": "softplus"}
@@ -207,6 +213,12 @@ def train_one(X, y, *, activation: str = "sigmoid", constraint: str = "project",
     if epochs < 1:
         raise BadInput(f"epochs must be at least 1, got {epochs}")
     act = get_activation(activation)
+    limit = threadpool_limits(1, user_api="blas") if threadpool_limits else contextlib.nullcontext()
+    with limit:
+        return _train(X, y, act, activation, constraint, hidden, loss, epochs, lr, seed, patience, tol, p, progress)
+
+
+def _train(X, y, act, activation, constraint, hidden, loss, epochs, lr, seed, patience, tol, p, progress):
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     model = _MLP((X.shape[1], *hidden, 1), act, constraint, rng, X)
