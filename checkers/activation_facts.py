@@ -66,12 +66,13 @@ class ActivationClaim:
         return {"property": CERT_PROPERTY, "activation": self.activation, "fact": self.property.value}
 
 
-_CACHE: dict[tuple[str, Property], Verdict] = {}
+_CACHE: dict[tuple, Verdict] = {}
 
 
 def establish(act: Activation, prop: Property, timeout: float = 20.0) -> Verdict:
-    """Proved / Refuted / Unknown for ``prop`` of ``act``; cached by (act.spec, prop) (a timeout is not)."""
-    key = (act.spec, prop)
+    """Proved / Refuted / Unknown for ``prop`` of ``act``; cached by (act.spec, act.expr, prop) (a timeout
+    is not cached)."""
+    key = (act.spec, act.expr, prop)  # the expression too: a home-made Activation may reuse a name
     if key in _CACHE:
         return _CACHE[key]
     verdict = _establish(act, prop, timeout)
@@ -113,7 +114,7 @@ def _establish(act: Activation, prop: Property, timeout: float) -> Verdict:
     seconds = time.perf_counter() - start
     if witness is not None:
         return Refuted(witness, "witness_search", seconds)
-    return Unknown(f"{reason}; the witness search found no violation", method, seconds)
+    return Unknown(f"{reason}; the witness search found no violation it could certify", method, seconds)
 
 
 def _prove(act, pieces, prop, deadline):
@@ -147,7 +148,7 @@ def _prove_pwl(act, pieces, prop, deadline, base, statement):
     if answer == "sat":
         a, b = sorted(model)
         kind = {P.NONDECREASING: "decrease", P.CONVEX: "midpoint_above", P.CONCAVE: "midpoint_below"}[prop]
-        w = ActivationWitness(act.spec, prop, kind, (a, b))
+        w = ActivationWitness(act.spec, prop, kind, (a, b), act=act)
         return None, "z3_pwl", "z3 found the negation satisfiable", w
     return None, "z3_pwl", f"z3 answered {answer} (timeout)", None
 

@@ -20,7 +20,7 @@ grid); only what survives :meth:`ActivationWitness.recheck` is ever reported.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -66,6 +66,12 @@ class ActivationWitness:
     kind: str
     points: tuple[Fraction, ...] = ()
     end: str | None = None  # "+oo" or "-oo" for kind "limit"
+    # The activation itself when it is not a catalogue entry (JSON keeps only the spec, which replay
+    # looks up in the catalogue).
+    act: Activation | None = field(default=None, compare=False, repr=False)
+
+    def _activation(self) -> Activation:
+        return self.act if self.act is not None else get_activation(self.activation)
 
     def recheck(self) -> bool:
         """Re-establish the violation from the catalogue definition alone (no SMT solver)."""
@@ -75,7 +81,7 @@ class ActivationWitness:
             return False  # an enclosure that cannot be computed certifies nothing
 
     def _why_not(self) -> str | None:
-        act = get_activation(self.activation)
+        act = self._activation()
         if act.expr is None:
             return "the activation has no definition"
         pts = self.points
@@ -126,10 +132,10 @@ class ActivationWitness:
                "points": [str(p) for p in self.points]}
         if self.end is not None:
             out["end"] = self.end
-            ps = pieces_of(get_activation(self.activation).expr)
+            ps = pieces_of(self._activation().expr)
             out["limit"] = str(limit_at(ps[-1] if self.end == "+oo" else ps[0], self.end))
         if self.points:
-            act = get_activation(self.activation)
+            act = self._activation()
             with _precise():
                 pts = list(self.points)
                 if self.kind.startswith("midpoint"):
@@ -185,13 +191,13 @@ def search(act: Activation, prop: Property, pieces: tuple[Piece, ...]) -> Activa
     """A re-checked witness that ``act`` lacks ``prop``, or None if the search finds none."""
     if prop in _PAIR_KIND:
         for a, b in _candidates(act, prop, _grid(pieces)):
-            w = ActivationWitness(act.spec, prop, _PAIR_KIND[prop], (a, b))
+            w = ActivationWitness(act.spec, prop, _PAIR_KIND[prop], (a, b), act=act)
             if w.recheck():
                 return w
         return None
     if prop in (Property.BOUNDED_ABOVE, Property.BOUNDED_BELOW):
         for end, piece in (("+oo", pieces[-1]), ("-oo", pieces[0])):
-            w = ActivationWitness(act.spec, prop, "limit", (), end)
+            w = ActivationWitness(act.spec, prop, "limit", (), end, act=act)
             if w.recheck():
                 return w
         return None
@@ -200,7 +206,7 @@ def search(act: Activation, prop: Property, pieces: tuple[Piece, ...]) -> Activa
             if piece.is_point or piece.affine() is not None:
                 continue
             for pts in _inner_triples(piece):
-                w = ActivationWitness(act.spec, prop, "not_affine", pts)
+                w = ActivationWitness(act.spec, prop, "not_affine", pts, act=act)
                 if w.recheck():
                     return w
         return None
