@@ -213,6 +213,12 @@ def limit_at(piece: Piece, end: str) -> sp.Expr:
     return sp.limit(piece.expr, X, point)
 
 
+def clear_caches() -> None:
+    """Forget every memoized result (for honest replay timings and tests)."""
+    for fn in (pieces_of, sign_on, analytic_on, limit_at):
+        fn.cache_clear()
+
+
 # --- parsing stored expressions ----------------------------------------------------------------------
 
 _ALLOWED = {
