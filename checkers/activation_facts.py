@@ -14,9 +14,12 @@ stage free to answer "unknown" and hand on (as sympy's ``ask`` or cvxpy's atom r
    function with non-decreasing one-sided derivative is convex).  Method ``sympy_derivative``.
    BOUNDED_BELOW (ABOVE): every piece is continuous on its closure, so bounded on bounded pieces, and the
    end pieces have limits at +-oo in (-oo, +oo] (resp. [-oo, +oo)).  Method ``sympy_limit``.
-3. **search** -- if nothing proved it, look numerically for a violation and certify it exactly
-   (``checkers.activation_witness``); only a witness whose ``recheck()`` holds is reported (method
-   ``witness_search``; ``z3_pwl`` when z3's model is the witness).  Otherwise Unknown with the reason.
+3. **search** -- look numerically for a violation and certify it exactly (``checkers.activation_witness``);
+   only a witness whose ``recheck()`` holds is reported (method ``witness_search``; ``z3_pwl`` when z3's
+   model is the witness).  The numpy scan costs milliseconds, so for activations that are not
+   piecewise-linear it runs *before* the sympy stage (a certified witness is as certain either way).
+   Otherwise Unknown with the reason.  ``timeout`` bounds z3 exactly; sympy cannot be interrupted, so it
+   is checked between pieces (a sympy call that never returns is not cut short).
 
 Proofs are :class:`~checkers.kernel.Certificate` objects with one :class:`~checkers.kernel.Step` whose
 ``check`` has ``kind = "activation_property"`` and a ``method``:
@@ -93,8 +96,16 @@ def _establish(act: Activation, prop: Property, timeout: float) -> Verdict:
                        "analyse; its properties are hypotheses of the claims that use it", "activation_facts")
     try:
         pieces = pieces_of(act.expr)
-    except ValueError as err:
+    except (ValueError, TypeError, NotImplementedError) as err:
         return Unknown(f"cannot cut {act.spec} into interval pieces: {err}", "structure")
+    try:
+        return _decide(act, pieces, prop, timeout, start)
+    except (ValueError, TypeError, NotImplementedError, RecursionError) as err:  # sympy gave up: not a verdict
+        return Unknown(f"the analysis failed: {type(err).__name__}: {err}", "activation_facts",
+                       time.perf_counter() - start)
+
+
+def _decide(act, pieces, prop, timeout, start) -> Verdict:
     deadline = start + timeout
     searched = False
     if prop is not P.PIECEWISE_LINEAR and not all(p.affine() is not None for p in pieces):
