@@ -68,7 +68,7 @@ class Row:
     constraint: str  # "nonneg" or "free"
     loss: str
     sup_error_bound: Fraction
-    mse_bound: float
+    mse_bound: float | None
     sup_error: float
     mse: float
     checker_verdict: str
@@ -110,27 +110,38 @@ class CrossValidation:
         raise KeyError((target, activation, constraint, loss))
 
 
+def witness_parts(witness) -> tuple:
+    """(x, y, gx, gy) of a witness pair (a :class:`counterexamples.witness.PairWitness` or a 4-tuple)."""
+    if isinstance(witness, tuple):
+        return witness
+    return witness.x, witness.y, witness.gx, witness.gy
+
+
 def witness_miss(net, witness) -> tuple[Fraction, Fraction]:
-    """Exact enclosure [lo, hi] of max(|f(x) - g(x)|, |f(y) - g(y)|) at the witness pair (x, y, gx, gy)."""
-    x, yv, gx, gy = witness
+    """Exact enclosure [lo, hi] of max(|f(x) - g(x)|, |f(y) - g(y)|) at the witness pair, with f evaluated
+    in exact rationals or 256-bit intervals (theory.exact) and g(x), g(y) exact or enclosed."""
+    x, yv, gx, gy = witness_parts(witness)
     lo_all, hi_all = [], []
     for point, g in ((x, gx), (yv, gy)):
-        g = Fraction(g)
-        lo, hi = endpoints(exact_forward(net, list(point))[0])
-        hi_all.append(max(hi - g, g - lo))
-        lo_all.append(max(Fraction(0), lo - g, g - hi))
+        g_lo, g_hi = endpoints(g if not isinstance(g, (int, float)) else Fraction(g))
+        f_lo, f_hi = endpoints(exact_forward(net, list(point))[0])
+        hi_all.append(max(f_hi - g_lo, g_hi - f_lo))
+        lo_all.append(max(Fraction(0), f_lo - g_hi, g_lo - f_hi))
     return max(lo_all), max(hi_all)
 
 
 def check_nonneg(target_name: str, box: Box, bounds, result: TrainResult, method: str = "structural") -> Row:
     """Row for a trained nonneg network: bounds, exact miss at the witness, checker verdict, optimum gap."""
-    sup_b, mse_b = Fraction(bounds.sup_error_lower_bound), float(bounds.mse_lower_bound)
+    sup_b = Fraction(bounds.sup_error_lower_bound)
+    mse_b = None if bounds.mse_lower_bound is None else float(bounds.mse_lower_bound)
     checks = {}
     if result.sup_error + FLOAT_SLACK >= sup_b:
         checks["sup >= bound"] = ("holds", f"{result.sup_error:.6g} >= {float(sup_b):.6g}")
     else:
         checks["sup >= bound"] = ("violated", f"sup-error {result.sup_error!r} below the certified bound {sup_b}")
-    if result.mse + FLOAT_SLACK * max(1.0, mse_b) >= mse_b:
+    if mse_b is None:
+        checks["mse >= bound"] = ("unconfirmed", "no exact L2 bound for this many points")
+    elif result.mse + FLOAT_SLACK * max(1.0, mse_b) >= mse_b:
         checks["mse >= bound"] = ("holds", f"{result.mse:.6g} >= {mse_b:.6g}")
     else:
         checks["mse >= bound"] = ("violated", f"MSE {result.mse!r} below the certified bound {mse_b!r}")
@@ -164,8 +175,9 @@ def check_free(target_name: str, bounds, result: TrainResult) -> Row:
     checks = {}
     status = "holds" if result.mse < FREE_MSE else "violated"
     checks["free fits"] = (status, f"MSE {result.mse:.4g} < {FREE_MSE}?")
+    mse_b = None if bounds.mse_lower_bound is None else float(bounds.mse_lower_bound)
     return Row(target_name, result.activation, "free", result.loss, Fraction(bounds.sup_error_lower_bound),
-               float(bounds.mse_lower_bound), result.sup_error, result.mse, "n/a", None, checks, result)
+               mse_b, result.sup_error, result.mse, "n/a", None, checks, result)
 
 
 def _box(target) -> Box:
@@ -213,13 +225,16 @@ def _maybe_raise(row: Row, strict: bool) -> None:
 
 
 def table(cv: CrossValidation) -> str:
-    """The summary table in Markdown: target, activation, constraint, bound, achieved, checker verdict."""
+    """The summary table in Markdown: target, activation, constraint, bound, achieved, checker verdict.
+    Bounds in parentheses do not apply (free weights) and are shown for comparison."""
     lines = ["| target | activation | constraint (loss) | sup-error bound | MSE bound | achieved sup-error | "
              "achieved MSE | checker | invariants |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in cv.rows:
-        bound_sup = f"{r.sup_error_bound} (= {float(r.sup_error_bound):.4f})" if r.constraint == "nonneg" else "—"
-        bound_mse = f"{r.mse_bound:.4f}" if r.constraint == "nonneg" else "—"
+        bound_sup = f"{r.sup_error_bound}" if r.constraint == "nonneg" else f"({r.sup_error_bound})"
+        bound_mse = "—" if r.mse_bound is None else f"{r.mse_bound:.4f}"
+        if r.constraint != "nonneg" and r.mse_bound is not None:
+            bound_mse = f"({bound_mse})"
         statuses = [s for s, _ in r.checks.values()]
         inv = ("VIOLATED" if "violated" in statuses else "unconfirmed" if "unconfirmed" in statuses else "hold")
         lines.append(f"| {r.target} | {r.activation} | {r.constraint} ({r.loss}) | {bound_sup} | {bound_mse} | "

@@ -49,7 +49,9 @@ def region_figure(target, nonneg: TrainResult, free: TrainResult, bounds, X: np.
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=vmin, vmax=vmax, edgecolors="k",
                    s=36 if len(X) <= 50 else 10, linewidths=0.6, zorder=3)
         if bounds.witness is not None:
-            wx, wy = (np.array([float(v) for v in p]) for p in bounds.witness[:2])
+            from counterexamples.crossval import witness_parts
+
+            wx, wy = (np.array([float(v) for v in p]) for p in witness_parts(bounds.witness)[:2])
             ax.annotate("", xy=wy, xytext=wx, zorder=4,
                         arrowprops=dict(arrowstyle="-|>", color="lime", lw=2.5, mutation_scale=18))
             ax.plot(*wx, "o", mfc="none", mec="lime", mew=2.5, ms=12, zorder=5)
@@ -71,13 +73,15 @@ def curves_figure(runs: Sequence[tuple[str, TrainResult]], bounds, path: str | P
     """Sup-error and MSE per epoch for each labelled run, with the certified bounds as horizontal lines."""
     fig = Figure(figsize=(11, 4.2), dpi=100)
     axes = fig.subplots(1, 2)
+    mse_bound = None if bounds.mse_lower_bound is None else float(bounds.mse_lower_bound)
     for ax, key, bound, name in ((axes[0], "sup_error", float(bounds.sup_error_lower_bound), "sup-error"),
-                                 (axes[1], "mse", float(bounds.mse_lower_bound), "MSE")):
+                                 (axes[1], "mse", mse_bound, "MSE")):
         for label, res in runs:
             h = np.asarray(res.history[key])
             ls = "-" if res.nonneg else "--"
             ax.plot(np.arange(1, len(h) + 1), np.maximum(h, 1e-6), ls, lw=1.4, label=label)
-        ax.axhline(max(bound, 1e-6), color="k", lw=2, label=f"certified bound {bound:.4f}")
+        if bound is not None:
+            ax.axhline(max(bound, 1e-6), color="k", lw=2, label=f"certified bound {bound:.4f}")
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)

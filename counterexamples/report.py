@@ -21,7 +21,8 @@ from typing import Callable
 
 import numpy as np
 
-from counterexamples.crossval import ACTIVATIONS, FULL, Budget, CrossValidation, cross_validate, table
+from counterexamples.crossval import (ACTIVATIONS, FULL, Budget, CrossValidation, cross_validate, table,
+                                      witness_parts)
 from theory.claims import monotone_claim
 
 ARCHITECTURES = ("2-8-8-1:any-nondecreasing:nonneg", "2-8-8-1:relu:nonneg", "2-8-8-1:sigmoid:nonneg")
@@ -81,12 +82,21 @@ def prove_theorem(architectures=ARCHITECTURES, methods=METHODS, timeout: float =
 
 
 def _frac(v) -> str:
+    if v is None:
+        return "—"
+    if not isinstance(v, (Fraction, int, float)):  # an interval enclosing an irrational value
+        from theory.exact import render
+        return render(v)
     q = Fraction(v)
     return str(q) if q.denominator <= 10_000 else f"{float(q):.6g}"
 
 
 def _point(p) -> str:
     return "(" + ", ".join(_frac(v) for v in p) + ")"
+
+
+def _mse(b) -> str:
+    return "—" if b.mse_lower_bound is None else f"{float(b.mse_lower_bound):.4f}"
 
 
 def _md_escape(text: str) -> str:
@@ -190,16 +200,16 @@ def render_report(theorem, cv: CrossValidation, per_target: dict, out: Path, qui
         t = get_target(name)
         if b.witness is None:
             L.append(f"| {name} | {t.dim} | {t.kind} | — | — | — | — | 0 (consistent) | "
-                     f"{_frac(t.documented_bound)} | {float(b.mse_lower_bound):.4f} |")
+                     f"{_frac(t.documented_bound)} | {_mse(b)} |")
             continue
-        x, y, gx, gy = b.witness
+        x, y, gx, gy = witness_parts(b.witness)
         L.append(f"| {name} | {t.dim} | {t.kind} | {_point(x)} | {_point(y)} | {_frac(gx)} | {_frac(gy)} | "
                  f"**{_frac(b.sup_error_lower_bound)}** | {_frac(t.documented_bound)} | "
-                 f"{float(b.mse_lower_bound):.4f} |")
+                 f"{_mse(b)} |")
     L.append("")
     for name, b in cv.bounds.items():
         if b.witness is not None:
-            x, y, gx, gy = b.witness
+            x, y, gx, gy = witness_parts(b.witness)
             L.append(f"- **{name}**: {_point(x)} <= {_point(y)} but g goes from {_frac(gx)} down to {_frac(gy)}; "
                      f"every non-negative network misses one of these two points by at least "
                      f"{_frac(b.sup_error_lower_bound)}.")

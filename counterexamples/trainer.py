@@ -45,6 +45,7 @@ CONSTRAINTS = ("project", "softplus", "free")
 CONSTRAINT_ALIASES = {"nonneg": "project", "projection": "project", "reparam": "softplus"}
 LOSSES = ("mse", "sup")
 _CLIP = 40.0
+FIRST_GAIN = 4.0  # first-layer init gain (in units of the data spread): steeper units fit sharp labels
 _DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
 
 
@@ -115,22 +116,33 @@ class _MLP:
     """Parameters, forward and backward pass of the chain; ``raw`` are what Adam updates (V under
     the softplus reparametrization, W itself otherwise)."""
 
-    def __init__(self, sizes, act: Activation, constraint: str, rng: np.random.Generator, X: np.ndarray):
+    def __init__(self, sizes, act: Activation, constraint: str, rng: np.random.Generator, X: np.ndarray,
+                 y_mean: float = 0.0):
         self.act, self.dact, self.constraint = act.numpy, derivative(act), constraint
         self.raw, self.bias = [], []
         h = X
+        last = len(sizes) - 2
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            scale = np.sqrt(2.0 / (n_in + n_out))
-            w = rng.normal(0.0, scale, size=(n_in, n_out))  # stored (in, out): z = h @ W + b
+            # Glorot scale, measured in units of each input's spread over the data (so a unit's
+            # pre-activation varies by O(1) across the data whatever the box)
+            spread = h.std(axis=0)
+            spread = np.where(spread > 1e-12, spread, 1.0)
+            w = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_in, n_out)) / spread[:, None]
+            if i == 0:
+                w *= FIRST_GAIN
             if constraint != "free":
-                w = np.abs(w) * 2.0
-            # centre every unit on the data, so that no unit starts saturated (positive weights push all
-            # pre-activations the same way)
-            b = -(h.mean(axis=0) @ w) + rng.normal(0.0, 0.5, size=n_out)
+                w = np.abs(w)
+            if i < last:
+                # each hidden unit's hyperplane passes through a random data point: the kinks / the
+                # steep parts of the units are spread over the data instead of all sitting at its mean
+                anchors = h[rng.integers(0, h.shape[0], size=n_out)]
+                b = -np.einsum("ki,ik->k", anchors, w)
+            else:
+                b = np.full(n_out, float(y_mean)) - h.mean(axis=0) @ w
             self.raw.append(_inv_softplus(w) if constraint == "softplus" else w)
             self.bias.append(b)
             z = h @ w + b
-            h = self.act(z) if i < len(sizes) - 2 else z
+            h = self.act(z) if i < last else z
 
     def weights(self) -> list[np.ndarray]:
         if self.constraint == "softplus":
@@ -221,7 +233,7 @@ def train_one(X, y, *, activation: str = "sigmoid", constraint: str = "project",
 def _train(X, y, act, activation, constraint, hidden, loss, epochs, lr, seed, patience, tol, p, progress):
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    model = _MLP((X.shape[1], *hidden, 1), act, constraint, rng, X)
+    model = _MLP((X.shape[1], *hidden, 1), act, constraint, rng, X, float(np.mean(y)))
     params = model.raw + model.bias
     m1 = [np.zeros_like(q) for q in params]
     m2 = [np.zeros_like(q) for q in params]

@@ -30,6 +30,17 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _witness_json(witness):
+    if witness is None:
+        return None
+    from counterexamples.crossval import witness_parts
+    from theory.exact import render
+
+    x, y, gx, gy = witness_parts(witness)
+    return {"x": [str(Fraction(v)) for v in x], "y": [str(Fraction(v)) for v in y], "gx": render(gx),
+            "gy": render(gy)}
+
+
 @click.command()
 @click.argument("target")
 @click.option("--activation", "-a", default="sigmoid", show_default=True, help="catalogue activation")
@@ -114,13 +125,11 @@ def command(target, activation, nonneg, reparam, loss, hidden, epochs, seeds, lr
         "mse": result.mse,
         "sup_error_lower_bound": float(bounds.sup_error_lower_bound),
         "sup_error_lower_bound_exact": str(Fraction(bounds.sup_error_lower_bound)),
-        "mse_lower_bound": float(bounds.mse_lower_bound),
+        "mse_lower_bound": None if bounds.mse_lower_bound is None else float(bounds.mse_lower_bound),
         "optimal_sup_error": None if bounds.optimal_sup_error is None else float(bounds.optimal_sup_error),
         "checker_verdict": verdict_name,
         "checker_method": method,
-        "witness": None if bounds.witness is None else {
-            "x": [str(Fraction(v)) for v in bounds.witness[0]], "y": [str(Fraction(v)) for v in bounds.witness[1]],
-            "gx": str(Fraction(bounds.witness[2])), "gy": str(Fraction(bounds.witness[3]))},
+        "witness": _witness_json(bounds.witness),
         "witness_miss": None if row.witness_miss is None else [float(row.witness_miss[0]), float(row.witness_miss[1])],
         "invariants": {k: {"status": s, "note": n} for k, (s, n) in row.checks.items()},
         "violations": violated,
@@ -136,8 +145,12 @@ def command(target, activation, nonneg, reparam, loss, hidden, epochs, seeds, lr
         bound = Fraction(bounds.sup_error_lower_bound)
         click.echo(f"sup-error: {result.sup_error:.6f}   certified bound for non-negative networks: {bound} "
                    f"(= {float(bound):.6f})")
-        click.echo(f"MSE:       {result.mse:.6f}   certified bound for non-negative networks: "
-                   f"{float(bounds.mse_lower_bound):.6f}")
+        mse_b = "not computed" if bounds.mse_lower_bound is None else f"{float(bounds.mse_lower_bound):.6f}"
+        click.echo(f"MSE:       {result.mse:.6f}   certified bound for non-negative networks: {mse_b}")
+        if bounds.witness is not None:
+            w = _witness_json(bounds.witness)
+            click.echo(f"witness:   x = ({', '.join(w['x'])}) <= y = ({', '.join(w['y'])}), g(x) = {w['gx']} > "
+                       f"g(y) = {w['gy']}: every non-negative network misses one of them by >= {bound}")
         click.echo(f"checker ({method}): {verdict_name}")
         for k, (s, n) in row.checks.items():
             click.echo(f"  [{s}] {k}: {n[:200]}")
