@@ -50,7 +50,7 @@ class Dataset:
             return Fraction(str(self.y_text[i]).strip())
         return Fraction(float(self.y[i]))
 
-    def with_values(self, y: np.ndarray, exact=None) -> "Dataset":
+    def with_values(self, y: np.ndarray) -> "Dataset":
         """The same points with new values (e.g. a target evaluated on them)."""
         return Dataset(self.X, np.asarray(y, dtype=float), self.source, self.sha256, self.x_text, None)
 
@@ -103,7 +103,7 @@ def load_csv(path: str, need_y: bool = True) -> Dataset:
                 try:
                     float(c)
                 except ValueError:
-                    raise BadInput(f"data file {path!r}, line {k + 2}: column {header[j]} value {c!r} "
+                    raise BadInput(f"data file {path!r}, line {k + 2}: column {header[j]} value {str(c)!r} "
                                    "is not a number") from None
         raise
     if not np.isfinite(values).all():

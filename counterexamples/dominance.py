@@ -19,8 +19,8 @@ coordinates, so p <= q is detected whenever it holds.
 
 >>> import numpy as np
 >>> X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
->>> dominated_argmax(X, np.array([0., 1., 1., 0.])).tolist()   # (1,1) sees (0,1) or (1,0)
-[0, 1, 2, 1]
+>>> dominated_argmax(X, np.array([0., 1., 1., 0.])).tolist()   # (1,1) sees (1,0): ties go to the later row
+[0, 1, 2, 2]
 """
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def _solve_2d(x1: np.ndarray, score: np.ndarray) -> np.ndarray:
 def dominated_argmax(X: np.ndarray, values: np.ndarray) -> np.ndarray:
     """For each row q of X, the index of a row p <= q (componentwise, p = q included) of largest value.
 
-    Exact for float data (only comparisons are used).  Ties between equal values are broken by index."""
+    Exact for float data (only comparisons are used).  Ties between equal values go to the later row."""
     X = np.asarray(X, dtype=float)
     values = np.asarray(values, dtype=float)
     if X.ndim != 2 or values.shape != (X.shape[0],):

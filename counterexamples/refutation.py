@@ -56,19 +56,28 @@ def _looks_like_file(text: str) -> bool:
     return text.lower().endswith(".csv") or Path(text).is_file()
 
 
-def _rational(q: Fraction) -> str:
-    """Exact when short; else a decimal rounded toward zero with 20 digits (still a valid lower bound
-    for a non-negative bound)."""
-    if q.denominator <= 10 ** 12:
-        return str(q)
-    scaled = (q.numerator * 10 ** 20) // q.denominator
-    return f"{Fraction(scaled, 10 ** 20).__float__():.20g}" if scaled == 0 else _dec(scaled)
+def _rational(q: Fraction, exact: bool = True) -> str:
+    """An exact value as "p/q" when short, else as its exact (terminating) decimal or "p/q"; a rigorous
+    lower bound that is not exact is rounded toward -infinity to 20 decimals, so it stays a lower bound."""
+    if exact:
+        if q.denominator <= 10 ** 12:
+            return str(q)
+        den, twos, fives = q.denominator, 0, 0
+        while den % 2 == 0:
+            den, twos = den // 2, twos + 1
+        while den % 5 == 0:
+            den, fives = den // 5, fives + 1
+        if den != 1:
+            return str(q)
+        k = max(twos, fives)
+        return _dec(q.numerator * 10 ** k // q.denominator, k)
+    return _dec(q.numerator * 10 ** 20 // q.denominator, 20)  # floor division: rounds toward -infinity
 
 
-def _dec(scaled: int) -> str:
+def _dec(scaled: int, k: int) -> str:
     sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled)).rjust(21, "0")
-    return f"{sign}{digits[:-20]}.{digits[-20:]}".rstrip("0").rstrip(".")
+    digits = str(abs(scaled)).rjust(k + 1, "0")
+    return f"{sign}{digits[:-k]}.{digits[-k:]}".rstrip("0").rstrip(".")
 
 
 def _attain(X: np.ndarray, y: np.ndarray, bounds: DataBounds) -> dict:
@@ -158,8 +167,8 @@ def to_json(res: RefuteResult) -> dict:
     w = res.witness
     out = {"verdict": "refuted" if w else "consistent", "class": "nonneg", "target": res.target_record,
            "method": res.method, "witness": w.to_json() if w else None,
-           "violation": _rational(w.violation) if w else "0",
-           "sup_error_lower_bound": _rational(w.sup_error_lower_bound) if w else "0",
+           "violation": _rational(w.violation, w.exact) if w else "0",
+           "sup_error_lower_bound": _rational(w.sup_error_lower_bound, w.exact) if w else "0",
            "exact": bool(w.exact) if w else True}
     if res.bounds is not None:
         out["mse_lower_bound"] = res.bounds.mse_lower_bound
@@ -187,7 +196,7 @@ def certificate(res: RefuteResult) -> dict:
 
 
 def _pt(p) -> str:
-    return "(" + ", ".join(str(v) for v in p) + ")"
+    return "(" + ", ".join(str(v) if v.denominator <= 10 ** 6 else f"{v} ~ {float(v):.10g}" for v in p) + ")"
 
 
 def to_text(res: RefuteResult) -> str:
@@ -198,12 +207,13 @@ def to_text(res: RefuteResult) -> str:
         lines.append("CONSISTENT: no pair x <= y with g(x) > g(y) " +
                      ("exists in the data." if res.method == "dataset-exact" else "was found."))
     else:
-        v = _rational(w.violation)
-        how = "exactly" if w.exact else "at least (rigorous interval bound)"
+        v = _rational(w.violation, w.exact)
+        how = f"by {v} (exactly)" if w.exact else f"by at least {v} (a rigorous interval bound)"
         lines += [f"REFUTED. Witness: x = {_pt(w.x)} <= y = {_pt(w.y)}, yet g(x) = {render(w.gx)} and "
-                  f"g(y) = {render(w.gy)}: g falls by {v} ({how}).",
+                  f"g(y) = {render(w.gy)}: g falls {how}.",
                   f"Every network of the class has f(x) <= f(y), so it misses g by at least "
-                  f"{_rational(w.sup_error_lower_bound)} at x or at y: sup-error >= {_rational(w.sup_error_lower_bound)}."]
+                  f"{_rational(w.sup_error_lower_bound, w.exact)} at x or at y: sup-error >= "
+                  f"{_rational(w.sup_error_lower_bound, w.exact)}."]
     bd = res.bounds
     if bd is not None:
         mse = ("" if bd.mse_lower_bound is None else

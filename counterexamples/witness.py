@@ -14,7 +14,7 @@ those are compared in exact rationals.
 >>> X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
 >>> w = max_violation(X, np.array([0., 1., 1., 0.]))
 >>> w.violation, w.x, w.y
-(Fraction(1, 1), (Fraction(0, 1), Fraction(1, 1)), (Fraction(1, 1), Fraction(1, 1)))
+(Fraction(1, 1), (Fraction(1, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(1, 1)))
 """
 from __future__ import annotations
 
