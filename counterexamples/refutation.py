@@ -109,7 +109,10 @@ def refute(target: str, data: str | None = None, box: str | None = None, klass: 
         else:
             tg = expression_target(text, dim=ds.dim)
             rec = {"kind": "expression", "text": text}
-        return _finish(_refute_data(ds.with_values(tg.evaluate(ds.X)), (tg, rec), data), start)
+        res = _refute_data(ds.with_values(tg.evaluate(ds.X)), (tg, rec), data)
+        if ds.y is not None:
+            res.notes.append("the file's y column is ignored: the values are the target's at the file's points")
+        return _finish(res, start)
     if is_gallery_name(text) or (_NAME.match(text) and not _VARIABLE.match(text)):
         tg = get_target(text)  # an unknown bare name raises BadInput with the nearest gallery name
         if b is not None:
@@ -147,7 +150,7 @@ def _refute_data(ds: Dataset, target: tuple[Target, dict] | None, path: str) -> 
             w = PairWitness(w.x, w.y, tg.value(w.x), tg.value(w.y), w.i, w.j)
             if not w.violation > 0:
                 w = None
-    res = RefuteResult(rec, desc, w, "dataset-exact", bounds, f"the {ds.n} data points")
+    res = RefuteResult(rec, desc, w, "dataset-exact", bounds, f"the {ds.n} data point{'s' if ds.n != 1 else ''}")
     if ds.n <= CONSTRUCT_LIMIT:
         res.attained = _attain(ds.X, ds.y, bounds)
     if bounds.mse_lower_bound is None:
