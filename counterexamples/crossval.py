@@ -186,39 +186,78 @@ def _box(target) -> Box:
 
 def cross_validate(targets: Sequence[str] | None = None, activations: Sequence[str] = ACTIVATIONS,
                    budget: Budget = FULL, constraint: str = "project", strict: bool = False,
-                   progress: Callable[[str], None] | None = None, free: bool = True) -> CrossValidation:
+                   progress: Callable[[str], None] | None = None, free: bool = True,
+                   jobs: int = 1) -> CrossValidation:
     """Train and check every (target, activation, constraint) (free networks too unless ``free=False``;
-    ``constraint`` is how nonneg is enforced: "project" or "softplus").  With ``strict``, raise
+    ``constraint`` is how nonneg is enforced: "project" or "softplus"; ``jobs`` worker processes train in
+    parallel, results are checked in the parent in a fixed order).  With ``strict``, raise
     :class:`InvariantViolation` at the first violated invariant (loudly, with the numbers)."""
     from counterexamples.bounds import certify_data
     from counterexamples.gallery import GALLERY, get_target
 
     start = time.perf_counter()
     names = list(GALLERY) if targets is None else list(targets)
-    rows, all_bounds = [], {}
+    data, all_bounds, targets_by_name = {}, {}, {}
     for name in names:
         target = get_target(name)
         X, y = target.dataset(seed=0)
-        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        bounds = certify_data(X, y)
-        all_bounds[name] = bounds
+        data[name] = (np.asarray(X, dtype=float), np.asarray(y, dtype=float))
+        all_bounds[name] = certify_data(*data[name])
+        targets_by_name[name] = target
+    tasks = []
+    for name in names:
         for act in activations:
-            common = dict(activation=act, hiddens=budget.hiddens, seeds=budget.seeds, epochs=budget.epochs,
-                          lr=budget.lr, patience=budget.patience)
-            for loss in budget.nonneg_losses:
-                if progress:
-                    progress(f"{name} {act} nonneg {loss}")
-                res = train(X, y, constraint=constraint, loss=loss, **common)
-                rows.append(check_nonneg(name, _box(target), bounds, res))
-                _maybe_raise(rows[-1], strict)
-            if not free:
-                continue
-            if progress:
-                progress(f"{name} {act} free")
-            res = train(X, y, constraint="free", loss="mse", **common)
-            rows.append(check_free(name, bounds, res))
-            _maybe_raise(rows[-1], strict)
+            tasks += [(name, act, constraint, loss) for loss in budget.nonneg_losses]
+            if free:
+                tasks.append((name, act, "free", "mse"))
+    common = dict(hiddens=budget.hiddens, seeds=budget.seeds, epochs=budget.epochs, lr=budget.lr,
+                  patience=budget.patience)
+
+    def run(task):
+        name, act, c, loss = task
+        X, y = data[name]
+        return train(X, y, activation=act, constraint=c, loss=loss, **common).to_state()
+
+    rows = []
+    for task, state in zip(tasks, _map(run, tasks, jobs)):
+        name, act, c, loss = task
+        if progress:
+            progress(f"{name} {act} {'free' if c == 'free' else 'nonneg'} {loss}")
+        res = TrainResult.from_state(state)
+        if c == "free":
+            rows.append(check_free(name, all_bounds[name], res))
+        else:
+            rows.append(check_nonneg(name, _box(targets_by_name[name]), all_bounds[name], res))
+        _maybe_raise(rows[-1], strict)
     return CrossValidation(tuple(rows), all_bounds, time.perf_counter() - start)
+
+
+_TASK = None
+
+
+def _call(i):
+    return _TASK(i)
+
+
+def _map(fn, items, jobs: int):
+    """fn over items, in order; with jobs > 1 in forked worker processes (training is CPU-bound numpy on
+    small matrices, one BLAS thread each), yielding results as they come in order."""
+    items = list(items)
+    if jobs <= 1 or len(items) < 2:
+        for it in items:
+            yield fn(it)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _TASK
+    _TASK = lambda i: fn(items[i])  # noqa: E731 - inherited by the forked workers
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            yield from pool.map(_call, range(len(items)))
+    finally:
+        _TASK = None
 
 
 def _maybe_raise(row: Row, strict: bool) -> None:

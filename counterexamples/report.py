@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -104,8 +105,9 @@ def _md_escape(text: str) -> str:
 
 
 def run_demo(out: str | Path = "negproof-demo", quick: bool = False,
-             progress: Callable[[str], None] | None = None) -> DemoOutcome:
-    """Run the whole demo and write ``out/report.md`` with its figures."""
+             progress: Callable[[str], None] | None = None, jobs: int | None = None) -> DemoOutcome:
+    """Run the whole demo and write ``out/report.md`` with its figures (training in ``jobs`` processes,
+    default: up to 2)."""
     from counterexamples.figures import catalogue_figure, curves_figure, region_figure
     from counterexamples.gallery import GALLERY, get_target
 
@@ -123,7 +125,8 @@ def run_demo(out: str | Path = "negproof-demo", quick: bool = False,
     say("training and cross-validating")
     t = time.perf_counter()
     budget, acts = (QUICK_DEMO, QUICK_ACTIVATIONS) if quick else (FULL, ACTIVATIONS)
-    cv = cross_validate(list(GALLERY), acts, budget, progress=lambda s: say("  train " + s))
+    jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
+    cv = cross_validate(list(GALLERY), acts, budget, progress=lambda s: say("  train " + s), jobs=jobs)
     stages["crossval"] = time.perf_counter() - t
 
     say("drawing figures")

@@ -34,7 +34,7 @@ import sympy as sp
 from theory.activations import X as SYMBOL
 from theory.activations import Activation, get_activation
 from theory.errors import BadInput
-from theory.network import Act, Network, dense
+from theory.network import Act, Dense, Network, dense
 
 try:  # small matrices: one BLAS thread is 10x faster than several competing for a loaded machine
     from threadpoolctl import threadpool_limits
@@ -110,6 +110,27 @@ class TrainResult:
     @property
     def nonneg(self) -> bool:
         return self.constraint != "free"
+
+    def to_state(self) -> dict:
+        """Plain arrays and strings (picklable: activations hold lambdas), for worker processes."""
+        layers = [(n.layer.weight, n.layer.bias) for n in self.network.nodes if isinstance(n.layer, Dense)]
+        meta = {k: getattr(self, k) for k in ("activation", "constraint", "loss", "hidden", "seed", "epochs",
+                                               "seconds", "sup_error", "mse")}
+        return {"layers": layers, "input_dim": self.network.input_dim, "source": self.network.source,
+                "history": self.history, **meta}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TrainResult":
+        act = get_activation(state["activation"])
+        layers = []
+        for i, (w, b) in enumerate(state["layers"]):
+            layers.append(dense(w, b))
+            if i < len(state["layers"]) - 1:
+                layers.append(Act(act))
+        net = Network.chain(layers, input_dim=state["input_dim"], source=state["source"])
+        meta = {k: state[k] for k in ("activation", "constraint", "loss", "hidden", "seed", "epochs", "seconds",
+                                      "sup_error", "mse")}
+        return cls(net, history=state["history"], **meta)
 
 
 class _MLP:
