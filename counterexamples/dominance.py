@@ -27,6 +27,20 @@ from __future__ import annotations
 import numpy as np
 
 
+BRUTE_WORK = 2 * 10 ** 8  # n^2 d below which all-pairs beats the O(n log^{d-1} n) recursion for d >= 4
+
+
+def _brute_best(X: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """For each row q, the largest score among rows p <= q, by blocked all-pairs comparison."""
+    n, d = X.shape
+    out = np.empty(n, dtype=np.int64)
+    block = max(1, 4_000_000 // max(1, n * d))
+    for a in range(0, n, block):
+        dom = np.all(X[None, :, :] <= X[a:a + block, None, :], axis=2)
+        out[a:a + block] = np.where(dom, score[None, :], -1).max(axis=1)
+    return out
+
+
 def _ranks(X: np.ndarray) -> np.ndarray:
     """Dense integer ranks per column (equal values, equal ranks)."""
     out = np.empty(X.shape, dtype=np.int64)
@@ -170,6 +184,8 @@ def dominated_argmax(X: np.ndarray, values: np.ndarray) -> np.ndarray:
         inv = np.empty(n, dtype=np.int64)
         inv[lex] = np.cumsum(new) - 1
         return order[ubest[inv]]
+    if d >= 4 and n * n * d <= BRUTE_WORK:  # many dimensions, few points: all pairs is cheaper
+        return order[_brute_best(X, score)]
     uniq, inv = _unique_rows(_ranks(X))
     u = uniq.shape[0]
     ubest = np.full(u, -1, dtype=np.int64)

@@ -22,7 +22,7 @@ from theory.errors import BadInput
 
 HALF = Fraction(1, 2)
 ZERO, ONE = Fraction(0), Fraction(1)
-MAX_BITS = 16
+MAX_BITS = 12
 
 
 def _ind(cond) -> sp.Expr:
@@ -65,7 +65,7 @@ def parity_target(n: int = 3) -> Target:
         raise BadInput(f"parity({n}): the number of bits must be between 2 and {MAX_BITS}")
     xs = symbols(n)
     expr = (1 - sp.Mul(*[1 - 2 * x for x in xs])) / 2  # the parity of n bits, multilinear
-    return Target(f"parity{n}", n, ZERO, ONE, sp.expand(expr), "classification", HALF, "vertices",
+    return Target(f"parity{n}", n, ZERO, ONE, expr, "classification", HALF, "vertices",
                   f"x0 XOR ... XOR x{n - 1}", "order preservation: adding a 1 bit flips the parity",
                   (_q(1, *[0] * (n - 1)), _q(1, 1, *[0] * (n - 2))))
 

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
+from counterexamples.dominance import dominated_argmax
 from counterexamples.expressions import NotCertifiable
 from counterexamples.targets import Target
 from counterexamples.witness import PairWitness, max_violation
@@ -101,7 +102,6 @@ def find_witness(target: Target, samples: int = 4096, seed: int = 0, restarts: i
         starts.append((pts[w.i], pts[w.j]))
         best = _better(best, _certify(target, w.x, w.y))
     # further starts: the largest float violations at other upper points
-    from counterexamples.dominance import dominated_argmax
     arg = dominated_argmax(pts, g)
     viol = g[arg] - g
     for j in np.argsort(-viol)[1:restarts]:

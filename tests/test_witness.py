@@ -100,3 +100,18 @@ def test_dominance_scales(d):
     for q in sample:  # spot-check against a direct scan
         below = np.all(X <= X[q], axis=1)
         assert y[arg[q]] == y[below].max()
+
+
+def test_high_dimensional_recursion_matches_brute_force(monkeypatch):
+    import counterexamples.dominance as dom
+
+    monkeypatch.setattr(dom, "BRUTE_WORK", 0)  # force the divide and conquer for d >= 4
+    rng = np.random.default_rng(11)
+    for d in (4, 5):
+        for _ in range(20):
+            n = int(rng.integers(1, 60))
+            X = rng.integers(0, 3, size=(n, d)).astype(float)
+            y = rng.integers(0, 4, size=n).astype(float)
+            arg = dom.dominated_argmax(X, y)
+            assert np.all(X[arg] <= X)
+            assert np.array_equal(y[arg], brute_dominated_max(X, y))
