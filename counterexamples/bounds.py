@@ -18,6 +18,7 @@ from fractions import Fraction
 import numpy as np
 
 from counterexamples.data import Dataset
+from counterexamples.dominance import dominated_argmax
 from counterexamples.isotonic import L2_LIMIT, l2_isotonic, linf_fit
 from counterexamples.witness import PairWitness, max_violation
 from theory.errors import BadInput
@@ -45,9 +46,10 @@ def certify_dataset(ds: Dataset, with_l2: bool = True) -> DataBounds:
     if ds.y is None:
         raise BadInput("the data have no y column and no target supplies values")
     X, y = ds.X, ds.y
-    w = max_violation(X, y, ds.exact_x, ds.exact_y)
+    arg = dominated_argmax(X, y)
+    w = max_violation(X, y, ds.exact_x, ds.exact_y, arg)
     viol = w.violation if w is not None else Fraction(0)
-    fit = linf_fit(X, y)
+    fit = linf_fit(X, y, arg)
     achieved = float(np.abs(fit - y).max())
     if abs(achieved - float(viol / 2)) > 1e-9 * max(1.0, float(np.abs(y).max())):
         raise AssertionError(f"internal error: L-inf fit error {achieved} differs from violation/2 = {float(viol / 2)}")

@@ -118,11 +118,16 @@ def load_csv(path: str, need_y: bool = True) -> Dataset:
 
 def _check_injective(col: np.ndarray, cells: np.ndarray, path: str, name: str) -> None:
     """Distinct exact cell values must stay distinct as doubles (else the float order is not the exact
-    order).  Cells that round to the same double and are written differently are compared exactly."""
-    order = np.lexsort((cells, col))
-    c, t = col[order], cells[order]
-    suspect = np.flatnonzero((c[1:] == c[:-1]) & (t[1:] != t[:-1]))
-    for k in suspect:
+    order).  Neighbours in float order that are equal as doubles but written differently are compared
+    exactly; equality is transitive, so checking neighbours covers every group of equal doubles."""
+    order = np.argsort(col, kind="stable")
+    c = col[order]
+    same = np.flatnonzero(c[1:] == c[:-1])
+    if same.size == 0:
+        return
+    t = cells[order]
+    differ = same[t[same] != t[same + 1]]
+    for k in differ:
         if Fraction(str(t[k])) != Fraction(str(t[k + 1])):
-            raise BadInput(f"data file {path!r}: column {name} values {t[k]!r} and {t[k + 1]!r} differ by less "
-                           "than double precision; round them to 15 significant digits")
+            raise BadInput(f"data file {path!r}: column {name} values {str(t[k])!r} and {str(t[k + 1])!r} differ "
+                           "by less than double precision; round them to 15 significant digits")

@@ -37,10 +37,12 @@ from theory.errors import BadInput
 L2_LIMIT = 6000  # distinct points; the covering relation is built from an n x n dominance matrix
 
 
-def linf_fit(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """f*(x) = (max_{z <= x} g(z) + min_{z >= x} g(z)) / 2 on the data points (float64)."""
+def linf_fit(X: np.ndarray, y: np.ndarray, arg: np.ndarray | None = None) -> np.ndarray:
+    """f*(x) = (max_{z <= x} g(z) + min_{z >= x} g(z)) / 2 on the data points (float64); ``arg`` may pass
+    a precomputed ``dominated_argmax(X, y)``."""
     y = np.asarray(y, dtype=float)
-    return (y[dominated_argmax(X, y)] + y[dominating_argmin(X, y)]) / 2
+    up = dominated_argmax(X, y) if arg is None else arg
+    return (y[up] + y[dominating_argmin(X, y)]) / 2
 
 
 @dataclass(frozen=True)

@@ -76,18 +76,19 @@ class PairWitness:
 
 
 def max_violation(X: np.ndarray, y: np.ndarray, exact_x: Callable | None = None,
-                  exact_y: Callable | None = None) -> PairWitness | None:
+                  exact_y: Callable | None = None, arg: np.ndarray | None = None) -> PairWitness | None:
     """The pair x <= y of the dataset with the largest violation y(x) - y(y), exactly; None when the data
     are monotone (no violation).  Equal inputs with different values count (x = y as points).
 
-    ``exact_x(i)``/``exact_y(i)`` give the exact values of row i (default: the doubles themselves)."""
+    ``exact_x(i)``/``exact_y(i)`` give the exact values of row i (default: the doubles themselves);
+    ``arg`` may pass a precomputed ``dominated_argmax(X, y)``."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     if X.shape[0] == 0:
         return None
     exact_x = exact_x or (lambda i: tuple(Fraction(float(v)) for v in X[i]))
     exact_y = exact_y or (lambda i: Fraction(float(y[i])))
-    arg = dominated_argmax(X, y)
+    arg = dominated_argmax(X, y) if arg is None else arg
     viol = y[arg] - y
     best = float(viol.max())
     if best <= 0:
