@@ -171,13 +171,27 @@ def check_nonneg(target_name: str, box: Box, bounds, result: TrainResult, method
                result.mse, verdict.verdict, miss, checks, result)
 
 
-def check_free(target_name: str, bounds, result: TrainResult) -> Row:
+def check_free(target_name: str, bounds, result: TrainResult, box: Box | None = None) -> Row:
+    """Row for a free network: it must fit (MSE < FREE_MSE).  When its sup-error is below the bound it
+    cannot be order-preserving, and the witness pair itself must show it: f(x) > f(y), re-checked exactly
+    (checkers.kernel.Witness.recheck, no solver).  The checker column then reads "refuted"."""
+    from checkers.kernel import Witness
+
     checks = {}
     status = "holds" if result.mse < FREE_MSE else "violated"
     checks["free fits"] = (status, f"MSE {result.mse:.4g} < {FREE_MSE}?")
+    verdict = "n/a"
+    if bounds.witness is not None:
+        x, yv, _, _ = witness_parts(bounds.witness)
+        decreases = Witness.make(x, yv, output=0).recheck(result.network, box)
+        verdict = "refuted" if decreases else "n/a"
+        if result.sup_error < float(bounds.sup_error_lower_bound) - FLOAT_SLACK:
+            checks["decreases at witness"] = (
+                ("holds", "f(x) > f(y) exactly: beating the bound needs a non-monotone network") if decreases else
+                ("violated", "beats the bound yet f(x) <= f(y) at the witness: contradicts the theorem"))
     mse_b = None if bounds.mse_lower_bound is None else float(bounds.mse_lower_bound)
     return Row(target_name, result.activation, "free", result.loss, Fraction(bounds.sup_error_lower_bound),
-               mse_b, result.sup_error, result.mse, "n/a", None, checks, result)
+               mse_b, result.sup_error, result.mse, verdict, None, checks, result)
 
 
 def _box(target) -> Box:
@@ -225,7 +239,7 @@ def cross_validate(targets: Sequence[str] | None = None, activations: Sequence[s
             progress(f"{name} {act} {'free' if c == 'free' else 'nonneg'} {loss}")
         res = TrainResult.from_state(state)
         if c == "free":
-            rows.append(check_free(name, all_bounds[name], res))
+            rows.append(check_free(name, all_bounds[name], res, _box(targets_by_name[name])))
         else:
             rows.append(check_nonneg(name, _box(targets_by_name[name]), all_bounds[name], res))
         _maybe_raise(rows[-1], strict)

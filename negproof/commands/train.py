@@ -98,7 +98,7 @@ def command(target, activation, nonneg, reparam, loss, hidden, epochs, seeds, lr
         row = check_nonneg(tgt.name, box, bounds, result)
         verdict_name, method = row.checker_verdict, "structural"
     else:
-        row = check_free(tgt.name, bounds, result)
+        row = check_free(tgt.name, bounds, result, box)
         v = prove(monotone_claim(result.network, box=box), method="auto", timeout=10.0)
         verdict_name, method = v.verdict, v.method
     violated = row.violated
