@@ -106,6 +106,9 @@ def _solve(group, coords, score, src, qry, ids, best, n_score):
     end = np.minimum.accumulate(np.where(last, idx + 1, m)[::-1])[::-1]  # one past the group's end
     pos = idx - start
     size = end - start
+    if k == 2:
+        _split_2d(start, coords[:, 1], score, src, qry, ids, best, n_score, int(size.max()))
+        return
     s = 1
     while s < size.max():
         block_start = start + (pos // (2 * s)) * (2 * s)
@@ -116,6 +119,40 @@ def _solve(group, coords, score, src, qry, ids, best, n_score):
             _solve(block_start[sel], coords[sel, 1:], score[sel], (src & left)[sel], (qry & ~left)[sel],
                    ids[sel], best, n_score)
         s *= 2
+
+
+def _split_2d(start, c1, score, src, qry, ids, best, n_score, max_size):
+    """The two-coordinate case of :func:`_solve` without per-level sorting.  Elements arrive sorted by
+    (group, c0, c1, sources first), so an element's index is its position and ``start`` its group's
+    first position.  The layout lists every block (a range of positions) at the same range of indices,
+    ordered by (c1, position); each level is a segmented prefix maximum, then a stable split of every
+    block into its halves by counting (as in :func:`_solve_2d`, for groups of any sizes)."""
+    m = c1.shape[0]
+    idx = np.arange(m)
+    layout = np.lexsort((idx, c1, start))  # by group, then c1, then position
+    w = 1 << max(0, (max_size - 1).bit_length())
+    stride = n_score + 1
+    while w >= 2:
+        s = w // 2
+        e = layout
+        rel = e - start[e]
+        ps = start[e] + (rel // w) * w  # the block's first position = its first layout index
+        left = (rel % w) < s
+        base = ps * stride
+        res = np.maximum.accumulate(base + np.where(left & src[e], score[e] + 1, 0)) - base - 1
+        q = ~left & qry[e]
+        tgt = ids[e[q]]
+        best[tgt] = np.maximum(best[tgt], res[q])
+        if w == 2:
+            break
+        lf = left.astype(np.int64)
+        before = np.cumsum(lf) - lf
+        zb = before - before[ps]
+        new = np.where(left, ps + zb, ps + s + (idx - ps - zb))
+        nxt = np.empty_like(layout)
+        nxt[new] = layout
+        layout = nxt
+        w = s
 
 
 def _solve_2d(x1: np.ndarray, score: np.ndarray) -> np.ndarray:
