@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 
+import networkx as nx
 import numpy as np
 
 from checkers.kernel import Certificate, Proved, Step, Unknown, Verdict, replayer
@@ -113,14 +114,30 @@ def _why_breaks(node: Node, act_steps: dict) -> str:
     return f"layer {node.name}: no rule for layer kind {layer.kind}"
 
 
+def signed_graph(net: Network, act_steps: dict) -> nx.DiGraph:
+    """The layer-level signed graph (networkx): each node carries ``effect`` = "preserves" when the layer
+    is proved order-preserving by its own rule, else "unknown", and ``step``, the proof of that rule."""
+    g = net.graph()
+    for node in net.nodes:
+        step = _node_step(node, act_steps)
+        g.nodes[node.name].update(effect="preserves" if step is not None else "unknown", step=step)
+    g.nodes["input"].update(effect="preserves", step=None)
+    return g
+
+
 def layer_level(claim: Claim, act_steps: dict) -> tuple[Step | None, str | None]:
     """The theorem's composition rule: (certificate root, None) or (None, the first layer that breaks it)."""
+    net = claim.network
+    g = signed_graph(net, act_steps)
+    by_name = {n.name: n for n in net.nodes}
+    position = {name: i for i, name in enumerate(["input", *by_name])}
     steps = []
-    for node in claim.network.nodes:
-        step = _node_step(node, act_steps)
-        if step is None:
-            return None, _why_breaks(node, act_steps)
-        steps.append(step)
+    for name in nx.lexicographical_topological_sort(g, key=position.__getitem__):
+        if name == "input":
+            continue
+        if g.nodes[name]["effect"] != "preserves":
+            return None, _why_breaks(by_name[name], act_steps)
+        steps.append(g.nodes[name]["step"])
     root = Step("compose", "f is order-preserving: x <= y implies f_k(x) <= f_k(y) for every output k, hence "
                 + claim.describe(), {"kind": "structure", "nodes": [n.name for n in claim.network.nodes]},
                 (prove_lemma("compose"), *steps))
