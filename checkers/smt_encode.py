@@ -243,10 +243,17 @@ def _groups(claim: Claim, split: str) -> list[tuple[tuple[int, ...], tuple[int, 
     return [((i,), (k,)) for k, i in [(k, i) for k in claim.outputs for i in claim.inputs]]
 
 
-def encode(claim: Claim, split: str = "all") -> Encoding:
-    """Build the SMT queries of ``claim`` (see the module docstring); no solver is called."""
+def encode(claim: Claim, split: str = "all", mode: str | None = None) -> Encoding:
+    """Build the SMT queries of ``claim`` (see the module docstring); no solver is called.
+
+    ``mode`` None picks the exact encoding when it applies (concrete weights, piecewise-linear
+    activations) and the monotone abstraction otherwise; "signs" abstracts every dense layer to its sign
+    pattern, as if its weights were symbolic (cheap; it proves the claim for every network with those
+    weight signs and activations, so it can prove but never refute)."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
+    if mode not in (None, "signs"):
+        raise ValueError("mode must be None or 'signs'")
     net = claim.network
     for node in net.nodes:
         if not isinstance(node.layer, (Dense, SymbolicDense, Act, Add, Concat)):
@@ -255,7 +262,7 @@ def encode(claim: Claim, split: str = "all") -> Encoding:
     if not claim.inputs or not claim.outputs:
         return Encoding(claim, "unsupported", split, (), None, reason="the claim selects no (input, output) pair")
     acts = net.activations()
-    exact = net.is_concrete and all(pieces_of(a) is not None for a in acts)
+    exact = mode is None and net.is_concrete and all(pieces_of(a) is not None for a in acts)
     notes = []
     monotone = {}
     for a in acts if not exact else ():
@@ -268,12 +275,12 @@ def encode(claim: Claim, split: str = "all") -> Encoding:
             notes.append("no box given: the exact encoding decides the claim on the default box [0,1]^d")
         builder = _Builder(net, "exact", box, monotone)
     else:
-        if net.is_concrete:
+        if net.is_concrete and mode is None:
             bad = sorted({a.spec for a in acts if pieces_of(a) is None})
             notes.append(f"exact SMT needs piecewise-linear activations ({', '.join(bad)} is not): the "
                          "monotone abstraction is used, which can prove but never refute")
         box = None
-        builder = _Builder(net, "abstract", None, monotone)
+        builder = _Builder(net, "abstract", None, monotone, signs_only=mode == "signs")
     groups = _groups(claim, split)
     queries = tuple(builder.query(ins, outs) for ins, outs in groups)
     steps = tuple(s for s in monotone.values() if s is not None)
@@ -282,7 +289,7 @@ def encode(claim: Claim, split: str = "all") -> Encoding:
         rounded = _Builder(net, "exact", box, monotone, QUANTUM)
         surrogates = tuple(rounded.query(ins, outs, MARGIN) for ins, outs in groups)
     lemmas = () if exact else tuple(sorted(builder.lemmas))
-    return Encoding(claim, builder.mode, split, queries, box, lemmas, steps,
+    return Encoding(claim, "signs" if mode == "signs" else builder.mode, split, queries, box, lemmas, steps,
                     tuple(notes), hypotheses=claim.hypotheses(), surrogates=surrogates)
 
 
@@ -302,8 +309,10 @@ def _needs_surrogate(net: Network) -> bool:
 class _Builder:
     """Writes the declarations and assertions of the two copies, node by node."""
 
-    def __init__(self, net: Network, mode: str, box: Box | None, monotone: dict, quantum: Fraction | None = None):
+    def __init__(self, net: Network, mode: str, box: Box | None, monotone: dict, quantum: Fraction | None = None,
+                 signs_only: bool = False):
         self.net, self.mode, self.box, self.monotone, self.quantum = net, mode, box, monotone, quantum
+        self.signs_only = signs_only  # concrete dense layers encoded by their sign pattern only
         self.lemmas: set[str] = set()
         self.index = {n.name: t for t, n in enumerate(net.nodes)}
         self.bounds = _bounds(net, box, self.weight) if mode == "exact" else None
@@ -371,7 +380,7 @@ class _Builder:
 
     def _node(self, t, node, decls, asserts, ufs):
         layer, net = node.layer, self.net
-        if isinstance(layer, Dense):
+        if isinstance(layer, Dense) and not self.signs_only:
             self.lemmas.update(("sum_ordered", "add_constant"))
             w = layer.weight
             for j in range(w.shape[0]):
@@ -388,7 +397,7 @@ class _Builder:
                 dterms = [_scaled(q, self.diff(node.inputs[0], i)) for i, q in row
                           if q != 0 and self.var("a", node.inputs[0], i) != self.var("b", node.inputs[0], i)]
                 asserts.append(f"(assert (= d{t}_{j} {_sum(dterms)}))")
-        elif isinstance(layer, SymbolicDense):
+        elif isinstance(layer, (SymbolicDense, Dense)):
             self._symbolic(t, node, decls, asserts)
         elif isinstance(layer, Act):
             self._activation(t, node, asserts, ufs)

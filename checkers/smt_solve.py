@@ -178,10 +178,13 @@ def _root(enc: Encoding, queries: list[Step]) -> Step:
 
 # --- replay -------------------------------------------------------------------------------------------------
 
-def _reencode(ctx, split: str) -> Encoding:
-    key = ("smt_encoding", split)
+def _reencode(ctx, split: str, mode: str | None) -> Encoding:
+    """The claim encoded again, in the step's mode ("signs": the sign abstraction that
+    :func:`checkers.smt.check` tries first on concrete networks)."""
+    forced = "signs" if mode == "signs" else None
+    key = ("smt_encoding", split, forced)
     if key not in ctx.cache:
-        ctx.cache[key] = encode(ctx.claim, split)
+        ctx.cache[key] = encode(ctx.claim, split, forced)
     return ctx.cache[key]
 
 
@@ -194,7 +197,7 @@ def _replay_query(check: dict, ctx) -> str | None:
     split = check.get("split")
     if split not in ("all", "output", "pair"):
         return f"unknown split {split!r}"
-    enc = _reencode(ctx, split)
+    enc = _reencode(ctx, split, check.get("mode"))
     mine = [q for q in enc.queries if list(q.inputs) == check.get("inputs") and list(q.outputs) == check.get("outputs")]
     if enc.mode != check.get("mode"):
         problems.append(f"the claim is encoded in mode {enc.mode!r}, the step says {check.get('mode')!r}")
@@ -234,7 +237,7 @@ def _replay_root(check: dict, ctx) -> str | None:
             return f"no unsat query covers input {i}, output {k}"
     if any(p.check.get("split") != check.get("split") or p.check.get("mode") != check.get("mode") for p in queries):
         return "the queries do not share the root's mode and split"
-    enc = _reencode(ctx, check.get("split"))
+    enc = _reencode(ctx, check.get("split"), check.get("mode"))
     if enc.mode != check.get("mode"):
         return f"the claim is encoded in mode {enc.mode!r}, not {check.get('mode')!r}"
     have = {p.check.get("lemma") for p in premises if p.check.get("kind") == "z3_lemma"}

@@ -34,9 +34,30 @@ def _nonneg_net():
                 dense([[1.0, 0.5, 0.25]]), Act(get_activation("hardtanh")), dense([[2.0]], [1.0]))
 
 
-def test_nonneg_pwl_network_is_proved_and_replays():
+def test_nonneg_network_is_proved_first_by_its_sign_pattern():
     claim = monotone_claim(_nonneg_net(), box=BOX)
     v = check(claim)
+    assert isinstance(v, Proved)
+    queries = [s for s in v.certificate.steps() if s.check.get("kind") == "smt_query"]
+    assert [q.check["mode"] for q in queries] == ["signs"]
+    assert "on R^d" in queries[0].statement
+    assert replay(verdict_to_json(v, claim)) == []
+
+
+def test_mixed_network_the_sign_abstraction_cannot_prove_is_decided_exactly():
+    # f = relu(x0 + x1) - relu(x0 + x1 - 10) is non-decreasing on [0,1]^2 (the second unit is never
+    # active there) though its sign pattern is mixed: only the exact encoding proves it
+    net = _net(dense([[1.0, 1.0], [1.0, 1.0]], [0.0, -10.0]), RELU, dense([[1.0, -1.0]]))
+    claim = monotone_claim(net, box=BOX)
+    v = check(claim)
+    assert isinstance(v, Proved)
+    assert [s.check["mode"] for s in v.certificate.steps() if s.check.get("kind") == "smt_query"] == ["exact"]
+    assert replay(verdict_to_json(v, claim)) == []
+
+
+def test_nonneg_pwl_network_is_proved_exactly_and_replays():
+    claim = monotone_claim(_nonneg_net(), box=BOX)
+    v = solve(encode(claim))
     assert isinstance(v, Proved)
     queries = [s for s in v.certificate.steps() if s.check.get("kind") == "smt_query"]
     assert len(queries) == 1 and queries[0].check["inputs"] == [0, 1]
@@ -57,7 +78,7 @@ def test_difference_network_is_refuted_with_an_exact_witness():
 
 
 def test_default_box_is_used_and_said():
-    v = check(monotone_claim(_nonneg_net()))
+    v = solve(encode(monotone_claim(_nonneg_net())))
     assert isinstance(v, Proved)
     assert v.certificate.claim.box == BOX
     assert "default box" in v.certificate.proof.statement
