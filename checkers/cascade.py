@@ -24,13 +24,19 @@ DEFAULT_BOX = Box(Fraction(0), Fraction(1))
 _NEEDS_BOX = ("smt", "falsify")  # searches over concrete inputs need a bounded domain
 
 
+def narrowed(claim: Claim, method: str) -> Claim:
+    """The claim a method decides: searches over concrete inputs narrow R^d to the default box."""
+    if method in _NEEDS_BOX and claim.box is None and claim.network.is_concrete:
+        return dataclasses.replace(claim, box=DEFAULT_BOX)
+    return claim
+
+
 def run_method(claim: Claim, method: str, timeout: float = 60.0) -> Verdict:
     """Run one method.  A claim on all of R^d about a concrete network is narrowed to the default box
     [0, 1]^d for the methods that search inputs; the verdict's certificate or witness then names the box."""
     if method not in _MODULES:
         raise BadInput(f"unknown method {method!r}; choose auto or one of {', '.join(METHODS)}")
-    if method in _NEEDS_BOX and claim.box is None and claim.network.is_concrete:
-        claim = dataclasses.replace(claim, box=DEFAULT_BOX)
+    claim = narrowed(claim, method)
     module = importlib.import_module(_MODULES[method])
     return module.check(claim, timeout=timeout)
 

@@ -154,10 +154,33 @@ class Unknown:
 Verdict = Union[Proved, Refuted, Unknown]
 
 
+SIMPLE_DENOMINATORS = (1, 2, 4, 10, 16, 100, 1000, 10**4, 10**6)
+
+
+def simplest_witness(witness: Witness, claim: Claim) -> Witness:
+    """A witness with short rationals (1/4 rather than 2251799813685249/9007199254740992) when one nearby
+    still re-checks exactly; else the witness itself.  Crisp numbers for a talk or a blackboard."""
+    box = claim.box
+    for den in SIMPLE_DENOMINATORS:
+        def near(v: Fraction) -> Fraction:
+            q = v.limit_denominator(den)
+            return q if box is None else min(max(q, box.lo), box.hi)
+
+        x = tuple(near(v) for v in witness.x)
+        y = tuple(near(b) if witness.input is None or j == witness.input else x[j] for j, b in enumerate(witness.y))
+        if (x, y) == (witness.x, witness.y):
+            return witness
+        candidate = Witness(x, y, witness.output, witness.input)
+        if candidate.recheck(claim.network, box):
+            return candidate
+    return witness
+
+
 def refuted_if_rechecked(witness: Witness, claim: Claim, method: str, seconds: float = 0.0) -> Verdict:
-    """The only way checkers report a refutation: the witness must survive the exact recheck."""
+    """The only way checkers report a refutation: the witness must survive the exact recheck (and is
+    replaced by the simplest nearby witness that also does)."""
     if witness.recheck(claim.network, claim.box):
-        return Refuted(witness, method, seconds)
+        return Refuted(simplest_witness(witness, claim), method, seconds)
     return Unknown(f"{method} proposed a witness that failed the exact re-check", method, seconds)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from checkers.cascade import METHODS, prove
+from checkers.cascade import METHODS, narrowed, prove
 from checkers.kernel import Proved, Refuted, Unknown, verdict_to_json
 from theory.claims import Box, monotone_claim
 from theory.errors import BadInput
@@ -21,10 +21,10 @@ EXIT = {"proved": 0, "refuted": 1, "unknown": 3}
 
 
 def claim_of_verdict(verdict, claim):
-    """The claim a verdict is about (a method may narrow R^d to the default box)."""
+    """The claim a verdict is about (a search may narrow R^d to the default box)."""
     if isinstance(verdict, Proved):
         return verdict.certificate.claim
-    return getattr(verdict, "claim", None) or claim
+    return narrowed(claim, verdict.method)
 
 
 def result_json(verdict, claim, seconds: float) -> dict:
