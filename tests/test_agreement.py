@@ -30,3 +30,31 @@ def test_auto_decides(case):
         assert verdict.verdict == ("proved" if case.expected else "refuted"), getattr(verdict, "reason", "")
     else:
         assert verdict.verdict == "unknown"  # unknown is the correct answer here: never proved, never refuted
+
+
+from hypothesis import given, settings  # noqa: E402
+
+from tests.strategies import networks  # noqa: E402
+from theory.claims import Box, monotone_claim  # noqa: E402
+
+
+@settings(max_examples=15)
+@given(networks(signs="nonneg", max_width=5))
+def test_random_nonneg_networks_are_proved_by_every_method_that_applies(net):
+    claim = monotone_claim(net, box=Box.parse("0:1"))
+    for method in ("structural", "smt", "symbolic"):
+        verdict = prove(claim, method, timeout=30)
+        assert verdict.verdict == "proved", (method, getattr(verdict, "reason", ""))
+    assert prove(claim, "falsify", timeout=5).verdict == "unknown"  # a search never proves
+
+
+@settings(max_examples=15)
+@given(networks(signs="mixed", activations=["relu", "leaky_relu(1/10)", "hardtanh"], max_width=4))
+def test_random_mixed_networks_methods_never_contradict(net):
+    claim = monotone_claim(net, box=Box.parse("0:1"))
+    answers = {m: prove(claim, m, timeout=20) for m in ("structural", "smt", "symbolic", "falsify")}
+    kinds = {v.verdict for v in answers.values()}
+    assert not {"proved", "refuted"} <= kinds, {m: v.verdict for m, v in answers.items()}
+    for v in answers.values():
+        if isinstance(v, Refuted):
+            assert v.witness.recheck(net, claim.box)
