@@ -22,7 +22,7 @@ from theory.errors import BadInput
 from theory.formats import from_spec, load_model
 
 # Modules whose step replayers must be registered before a replay.
-_CHECKER_MODULES = ("checkers.lemmas", "checkers.structural", "checkers.activation_facts", "checkers.smt",
+_CHECKER_MODULES = ("checkers.lemmas", "checkers.premises", "checkers.structural", "checkers.activation_facts", "checkers.smt",
                     "checkers.symbolic")
 
 

@@ -35,6 +35,7 @@ from typing import Sequence
 
 import sympy as sp
 
+from checkers.premises import nondecreasing_premise
 from checkers.kernel import Proved, Step
 from theory.activations import X, Activation, Property
 from theory.claims import Box, Claim
@@ -171,19 +172,7 @@ def _ite(pieces: Sequence[Piece], v: str) -> str:
 
 # --- monotonicity facts about activations -----------------------------------------------------------------
 
-def monotone_step(act: Activation) -> Step | None:
-    """Why ``act`` may be assumed non-decreasing: the claim's hypothesis (any-nondecreasing) or a proof from
-    checkers.activation_facts.  None when neither is available (then nothing is assumed)."""
-    if Property.NONDECREASING in act.assumed:
-        return Step("hypothesis", f"{act.spec} is non-decreasing (assumed by the claim)",
-                    {"kind": "smt_hypothesis", "subject": "activation", "activation": act.spec,
-                     "statement": Property.NONDECREASING.value})
-    try:
-        from checkers.activation_facts import establish
-    except ImportError:  # the activation checker is not available: nothing is proved
-        return None
-    verdict = establish(act, Property.NONDECREASING)
-    return verdict.certificate.proof if isinstance(verdict, Proved) else None
+monotone_step = nondecreasing_premise  # why an activation may be assumed non-decreasing
 
 
 # --- the encoding ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import z3
 from checkers.kernel import (Certificate, Proved, Step, Unknown, Verdict, Witness, refuted_if_rechecked,
                              replayer)
 from checkers.lemmas import prove_lemma
+from checkers.premises import hypothesis_step
 from checkers.smt_encode import Encoding, Query, encode
 from theory.claims import Claim
 from theory.exact import certainly_greater, exact_forward
@@ -154,13 +155,12 @@ def _query_step(enc: Encoding, q: Query) -> Step:
 
 
 def _hypothesis_steps(enc: Encoding) -> list[Step]:
-    return [Step("hypothesis", f"{h.subject}: {h.statement}",
-                 {"kind": "smt_hypothesis", "subject": h.subject, "statement": h.statement})
-            for h in enc.hypotheses]
+    return [hypothesis_step(h.subject, h.statement) for h in enc.hypotheses
+            if not h.subject.startswith("activation ")]  # assumed activations enter through enc.monotone
 
 
 def _root(enc: Encoding, queries: list[Step]) -> Step:
-    facts = [s for s in enc.monotone if s.check.get("kind") != "smt_hypothesis"]
+    facts = list(enc.monotone)
     lemmas = [prove_lemma(name) for name in enc.lemmas]
     if enc.mode == "exact":
         how = ("the queries encode the network exactly (rational weights, piecewise-linear activations as "
@@ -212,20 +212,6 @@ def _replay_query(check: dict, ctx) -> str | None:
     return "; ".join(problems) or None
 
 
-@replayer("smt_hypothesis")
-def _replay_hypothesis(check: dict, ctx) -> str | None:
-    if check.get("subject") == "activation":
-        acts = {a.spec: a for a in ctx.claim.network.activations()}
-        act = acts.get(check.get("activation"))
-        if act is not None and check.get("statement") in {p.value for p in act.assumed}:
-            return None
-        return f"activation {check.get('activation')!r} is not assumed {check.get('statement')} by the claim"
-    hyps = {(h.subject, h.statement) for h in ctx.claim.hypotheses()}
-    if (check.get("subject"), check.get("statement")) in hyps:
-        return None
-    return f"{check.get('subject')} {check.get('statement')} is not a hypothesis of this claim"
-
-
 @replayer("smt_monotone")
 def _replay_root(check: dict, ctx) -> str | None:
     """The queries cover every (input, output) pair of the claim; the lemmas and activation facts the
@@ -246,11 +232,12 @@ def _replay_root(check: dict, ctx) -> str | None:
         return f"lemmas used by the encoding are not premises: {sorted(missing)}"
     stated = {(p.rule, p.statement) for p in premises}
     for step in enc.monotone:
-        if step.check.get("kind") != "smt_hypothesis" and (step.rule, step.statement) not in stated:
+        if (step.rule, step.statement) not in stated:
             return f"the activation fact {step.statement!r} is not a premise"
     hyps = {(p.check.get("subject"), p.check.get("statement")) for p in premises
-            if p.check.get("kind") == "smt_hypothesis"}
-    if any((h.subject, h.statement) not in hyps for h in ctx.claim.hypotheses()):
+            if p.check.get("kind") == "hypothesis"}
+    if any((h.subject, h.statement) not in hyps for h in ctx.claim.hypotheses()
+           if not h.subject.startswith("activation ")):
         return "a hypothesis of the claim is not recorded"
     return None
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from checkers.kernel import Certificate, Proved, Step, Unknown, Verdict, replayer
 from checkers.lemmas import prove_lemma
+from checkers.premises import hypothesis_step, nondecreasing_premise
 from theory.activations import Activation, Property
 from theory.claims import Claim
 from theory.network import Act, Add, Concat, Dense, Network, Node, Sign, SymbolicDense
@@ -43,20 +44,7 @@ SIGN_RULES = {int(Sign.NONNEG): "nonneg", int(Sign.ZERO): "zero", int(Sign.NONPO
 
 # --- activation facts ----------------------------------------------------------------------------------
 
-def activation_step(act: Activation) -> Step | None:
-    """A proof (or an assumed hypothesis) that ``act`` is non-decreasing; None if neither is available."""
-    if Property.NONDECREASING in act.assumed:
-        return Step("hypothesis", f"{act.spec} is non-decreasing (assumed by the claim)",
-                    {"kind": "hypothesis", "subject": "activation", "activation": act.spec,
-                     "statement": Property.NONDECREASING.value})
-    try:
-        from checkers.activation_facts import establish
-    except ImportError:  # the activation checker is not available: nothing is proved
-        return None
-    verdict = establish(act, Property.NONDECREASING)
-    if isinstance(verdict, Proved):
-        return verdict.certificate.proof
-    return None
+activation_step = nondecreasing_premise  # a proof (or assumed hypothesis) that an activation is non-decreasing
 
 
 # --- layer level ---------------------------------------------------------------------------------------
@@ -75,12 +63,11 @@ def _layer_nonneg(layer) -> bool:
 def _dense_step(node: Node) -> Step:
     layer = node.layer
     lemmas = (prove_lemma("nonneg_scale"), prove_lemma("sum_ordered"), prove_lemma("add_constant"))
-    if isinstance(layer, SymbolicDense):
-        check = {"kind": "hypothesis", "subject": f"layer {node.name} weights", "statement": ">= 0",
-                 "node": node.name}
-    else:
-        check = {"kind": "weight_signs", "node": node.name, "require": "nonneg"}
-    return Step("nonneg_affine", f"layer {node.name}: z = W h + b with every W >= 0 preserves order", check, lemmas)
+    statement = f"layer {node.name}: z = W h + b with every W >= 0 preserves order"
+    check = {"kind": "weight_signs", "node": node.name, "require": "nonneg"}
+    if isinstance(layer, SymbolicDense):  # the signs are the claim's hypothesis: a premise, replayed as such
+        lemmas = (hypothesis_step(f"layer {node.name} weights", ">= 0"), *lemmas)
+    return Step("nonneg_affine", statement, check, lemmas)
 
 
 def _node_step(node: Node, act_steps: dict) -> Step | None:
@@ -239,28 +226,18 @@ def _node(ctx, name: str) -> Node | None:
 
 @replayer("weight_signs")
 def _replay_weight_signs(check: dict, ctx) -> str | None:
+    """Re-scan the layer in the model: concrete weights all >= 0, or symbolic weights all assumed >= 0."""
     node = _node(ctx, check.get("node", ""))
-    if node is None or not isinstance(node.layer, Dense):
-        return f"no concrete dense layer {check.get('node')!r} in the model"
-    w = np.asarray(node.layer.weight, dtype=float) if node.layer.weight.dtype == object else node.layer.weight
+    if node is None or not isinstance(node.layer, (Dense, SymbolicDense)):
+        return f"no dense layer {check.get('node')!r} in the model"
     if check.get("require") != "nonneg":
         return f"unknown sign requirement {check.get('require')!r}"
-    negatives = int(np.count_nonzero(w < 0))
+    if isinstance(node.layer, SymbolicDense):
+        bad = int(np.count_nonzero(~np.isin(node.layer.signs(), (Sign.NONNEG, Sign.ZERO))))
+        return None if bad == 0 else f"layer {node.name} has {bad} symbolic weight(s) not assumed >= 0"
+    w = node.layer.weight
+    negatives = int(np.count_nonzero(np.asarray(w < 0, dtype=bool)))
     return None if negatives == 0 else f"layer {node.name} has {negatives} negative weight(s)"
-
-
-@replayer("hypothesis")
-def _replay_hypothesis(check: dict, ctx) -> str | None:
-    hyps = {(h.subject, h.statement) for h in ctx.claim.hypotheses()}
-    if check.get("subject") == "activation":
-        spec = check.get("activation")
-        acts = {a.spec: a for a in ctx.claim.network.activations()}
-        if spec in acts and Property(check.get("statement")) in acts[spec].assumed:
-            return None
-        return f"activation {spec!r} is not one the claim assumes {check.get('statement')}"
-    if (check.get("subject"), check.get("statement")) in hyps:
-        return None
-    return f"{check.get('subject')} {check.get('statement')} is not a hypothesis of this claim"
 
 
 @replayer("activation_layer")

@@ -43,6 +43,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from checkers.premises import nondecreasing_premise
 from checkers.kernel import Certificate, Proved, Step, Unknown, Verdict, replayer
 from theory.activations import Activation, Property
 from theory.claims import Claim, ClaimProperty
@@ -65,24 +66,10 @@ _SIGN_WORD = {int(Sign.NONNEG): "nonnegative", int(Sign.NONPOS): "nonpositive", 
 
 def _activation_nondecreasing(act: Activation, cache: dict) -> tuple[bool, Step | None]:
     """(True, step) when ``act`` is non-decreasing by a proof or by the claim's hypothesis."""
-    if act.spec in cache:
-        return cache[act.spec]
-    result: tuple[bool, Step | None] = (False, None)
-    if Property.NONDECREASING in act.assumed:
-        result = (True, Step("hypothesis", f"{act.spec} is non-decreasing (assumed by the claim)",
-                             {"kind": "hypothesis", "subject": "activation", "activation": act.spec,
-                              "statement": Property.NONDECREASING.value}))
-    else:
-        try:
-            from checkers.activation_facts import establish
-        except ImportError:  # the activation checker is not available: nothing is known
-            establish = None
-        if establish is not None:
-            verdict = establish(act, Property.NONDECREASING)
-            if isinstance(verdict, Proved):
-                result = (True, verdict.certificate.proof)
-    cache[act.spec] = result
-    return result
+    if act.spec not in cache:
+        step = nondecreasing_premise(act)
+        cache[act.spec] = (step is not None, step)
+    return cache[act.spec]
 
 
 class Symbols:

@@ -104,7 +104,7 @@ def test_architecture_certificate_records_lemmas_hypotheses_and_replays():
     lemmas = {s.check.get("lemma") for s in steps if s.rule == "lemma"}
     assert {"nonneg_scale", "sum_ordered", "monotone_activation", "congruence"} <= lemmas
     assert sum(s.check.get("kind") == "smt_query" for s in steps) == 2
-    assert any(s.check.get("kind") == "smt_hypothesis" and s.check.get("statement") == ">= 0" for s in steps)
+    assert any(s.check.get("kind") == "hypothesis" and s.check.get("statement") == ">= 0" for s in steps)
     assert replay(verdict_to_json(v, claim)) == []
 
 

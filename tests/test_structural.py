@@ -94,3 +94,18 @@ def test_large_nonneg_network_is_a_single_scan():
     net = Network.chain(layers, 512)
     verdict = check(monotone_claim(net, inputs=[0]))
     assert isinstance(verdict, Proved) and verdict.certificate.proof.rule == "compose"
+
+
+def test_replay_rescans_symbolic_sign_patterns():
+    """A certificate for a non-negative architecture must not replay for an architecture of mixed signs,
+    even when its layers' steps and hypotheses are carried over."""
+    good = monotone_claim(load_model("2-3-1:relu:nonneg"))
+    cert = verdict_to_json(check(good), good)
+    forged = json.loads(json.dumps(cert))
+    from checkers.kernel import model_record
+
+    bad_net = load_model("2-3-1:relu:any")
+    forged["model"] = model_record(bad_net)
+    forged["claim"]["hypotheses"] = [[h.subject, h.statement] for h in monotone_claim(bad_net).hypotheses()]
+    failures = replay(forged)
+    assert any("not assumed >= 0" in f for f in failures), failures
