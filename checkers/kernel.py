@@ -230,14 +230,23 @@ Replayer = Callable[[dict, "ReplayContext"], str | None]  # returns None if fine
 REPLAYERS: dict[str, Replayer] = {}
 
 
-def replayer(kind: str):
-    """Register the re-check for steps whose ``check["kind"] == kind``."""
+def _registrar(table: dict, key: str):
+    """A decorator that files ``fn`` under ``key``; two different functions for one key is an error (one
+    would silently replace the other's re-check)."""
 
     def deco(fn):
-        REPLAYERS[kind] = fn
+        old = table.get(key)
+        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise RuntimeError(f"replay kind {key!r} is registered twice ({old.__module__} and {fn.__module__})")
+        table[key] = fn
         return fn
 
     return deco
+
+
+def replayer(kind: str):
+    """Register the re-check for steps whose ``check["kind"] == kind``."""
+    return _registrar(REPLAYERS, kind)
 
 
 @dataclass
@@ -255,9 +264,4 @@ CERTIFICATE_REPLAYERS: dict[str, CertificateReplayer] = {}
 
 def certificate_replayer(prop: str):
     """Register the replay of certificates whose ``claim.property`` is ``prop`` (e.g. "monotone")."""
-
-    def deco(fn):
-        CERTIFICATE_REPLAYERS[prop] = fn
-        return fn
-
-    return deco
+    return _registrar(CERTIFICATE_REPLAYERS, prop)
