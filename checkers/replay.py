@@ -23,7 +23,7 @@ from theory.formats import from_spec, load_model
 
 # Modules whose step replayers must be registered before a replay.
 _CHECKER_MODULES = ("checkers.lemmas", "checkers.premises", "checkers.structural", "checkers.activation_facts", "checkers.smt",
-                    "checkers.symbolic")
+                    "checkers.symbolic", "checkers.symbolic_replay")
 
 
 def _register_all() -> None:
