@@ -9,10 +9,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import time
-from fractions import Fraction
 
 from checkers.kernel import Proved, Refuted, Unknown, Verdict
-from theory.claims import Box, Claim
+from theory.claims import DEFAULT_BOX, Claim
 from theory.errors import BadInput
 
 METHODS = ("structural", "smt", "symbolic", "falsify")
@@ -20,7 +19,6 @@ _MODULES = {"structural": "checkers.structural", "smt": "checkers.smt", "symboli
             "falsify": "checkers.falsify"}
 
 
-DEFAULT_BOX = Box(Fraction(0), Fraction(1))
 _NEEDS_BOX = ("smt", "falsify")  # searches over concrete inputs need a bounded domain
 
 

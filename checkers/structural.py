@@ -34,7 +34,6 @@ import numpy as np
 from checkers.kernel import Certificate, Proved, Step, Unknown, Verdict, replayer
 from checkers.lemmas import prove_lemma
 from checkers.premises import hypothesis_step, nondecreasing_premise
-from theory.activations import Activation, Property
 from theory.claims import Claim
 from theory.network import Act, Add, Concat, Dense, Network, Node, Sign, SymbolicDense
 

@@ -20,7 +20,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from counterexamples.crossval import (ACTIVATIONS, FULL, Budget, CrossValidation, cross_validate, table,
                                       witness_parts)

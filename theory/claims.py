@@ -50,6 +50,9 @@ class Box:
         return f"{self.lo}:{self.hi}"
 
 
+DEFAULT_BOX = Box(Fraction(0), Fraction(1))  # where searches over concrete inputs look when no box is given
+
+
 @dataclass(frozen=True)
 class Hypothesis:
     """A premise the claim assumes rather than proves (symbolic weights, arbitrary activations)."""
