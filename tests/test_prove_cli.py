@@ -73,3 +73,10 @@ def test_nan_weights_in_a_real_process(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "negproof.cli", "prove", str(path)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "NaN" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_latex_chain_rule_for_teaching():
+    code, out = run("prove", "2-2-1:sigmoid:nonneg", "--latex", "--json")
+    obj = json.loads(out)
+    assert code == 0 and set(obj["latex"]) == {"df0/dx0", "df0/dx1"}
+    assert r"\operatorname{sigmoid}'" in obj["latex"]["df0/dx0"] and r"\sum" in obj["latex"]["df0/dx0"]

@@ -41,6 +41,13 @@ def result_json(verdict, claim, seconds: float) -> dict:
     return out
 
 
+def chain_rule_latex(claim) -> dict[str, str]:
+    """df_k/dx_i for each pair of the claim as LaTeX (a sum over paths for small networks)."""
+    from checkers.symbolic import jacobian_latex
+
+    return {f"df{k}/dx{i}": jacobian_latex(claim.network, k, i) for i, k in claim.pairs}
+
+
 def render_text(verdict, claim, seconds: float) -> str:
     net = claim.network
     lines = [f"model: {net.source}  ({net.describe()})", f"claim: {claim.describe()}"]
@@ -78,7 +85,8 @@ def render_text(verdict, claim, seconds: float) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 @click.option("--certificate", type=click.Path(dir_okay=False), default=None, help="Write the certificate JSON here.")
 @click.option("--smtlib", type=click.Path(dir_okay=False), default=None, help="Write the SMT query as SMT-LIB2 here.")
-def command(model, input_, output, method, box, timeout, as_json, certificate, smtlib):
+@click.option("--latex", is_flag=True, help="Also print df_k/dx_i by the chain rule, as LaTeX (for teaching).")
+def command(model, input_, output, method, box, timeout, as_json, certificate, smtlib, latex):
     if timeout <= 0:
         raise BadInput(f"timeout must be positive, got {timeout}")
     net = load_model(model)
@@ -96,13 +104,18 @@ def command(model, input_, output, method, box, timeout, as_json, certificate, s
     decided = claim_of_verdict(verdict, claim)
     if certificate:
         Path(certificate).write_text(json.dumps(verdict_to_json(verdict, decided), indent=1))
+    formulas = chain_rule_latex(claim) if latex else {}
     if as_json:
         out = result_json(verdict, decided, seconds)
         if certificate:
             out["certificate"] = certificate
+        if latex:
+            out["latex"] = formulas
         click.echo(json.dumps(out))
     else:
         click.echo(render_text(verdict, decided, seconds))
+        for key, text in formulas.items():
+            click.echo(f"  {key}: {text}")
         if certificate:
             click.echo(f"certificate written to {certificate}")
     raise SystemExit(EXIT[verdict.verdict])
