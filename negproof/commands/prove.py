@@ -85,7 +85,7 @@ def render_text(verdict, claim, seconds: float) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 @click.option("--certificate", type=click.Path(dir_okay=False), default=None, help="Write the certificate JSON here.")
 @click.option("--smtlib", type=click.Path(dir_okay=False), default=None, help="Write the SMT query as SMT-LIB2 here.")
-@click.option("--latex", is_flag=True, help="Also print df_k/dx_i by the chain rule, as LaTeX (for teaching).")
+@click.option("--latex", is_flag=True, help="Also print df_k/dx_i by the chain rule, as LaTeX (for teaching; LaTeX indices count from 1).")
 def command(model, input_, output, method, box, timeout, as_json, certificate, smtlib, latex):
     if timeout <= 0:
         raise BadInput(f"timeout must be positive, got {timeout}")
