@@ -25,6 +25,10 @@ class Group(click.Group):
         except BadInput as err:
             click.echo(f"negproof: error: {err}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except OSError as err:  # a path the user gave cannot be read or written
+            where = f" {err.filename!r}" if getattr(err, "filename", None) else ""
+            click.echo(f"negproof: error: cannot use{where}: {err.strerror or err}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
         except KeyboardInterrupt:

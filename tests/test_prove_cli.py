@@ -80,3 +80,8 @@ def test_latex_chain_rule_for_teaching():
     obj = json.loads(out)
     assert code == 0 and set(obj["latex"]) == {"df0/dx0", "df0/dx1"}
     assert r"\operatorname{sigmoid}'" in obj["latex"]["df0/dx0"] and r"\sum" in obj["latex"]["df0/dx0"]
+
+
+def test_unwritable_output_path_is_bad_input():
+    code, out = run("prove", "2-2-1:relu:nonneg", "--certificate", "/nonexistent-dir/c.json")
+    assert code == 2 and "cannot use '/nonexistent-dir/c.json'" in out and "Traceback" not in out
