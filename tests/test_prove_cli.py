@@ -85,3 +85,16 @@ def test_latex_chain_rule_for_teaching():
 def test_unwritable_output_path_is_bad_input():
     code, out = run("prove", "2-2-1:relu:nonneg", "--certificate", "/nonexistent-dir/c.json")
     assert code == 2 and "cannot use '/nonexistent-dir/c.json'" in out and "Traceback" not in out
+
+
+def test_smtlib_files_written_by_prove_are_rechecked_by_cvc5(tmp_path):
+    from checkers.smt import cvc5_answers
+
+    path = tmp_path / "m.npz"
+    np.savez(path, W0=np.array([[1.0, -1.0]]), b0=np.zeros(1), activations=np.array(["relu"]))
+    expected = {str(path): ["sat"], "2-4-1:any-nondecreasing:nonneg": ["unsat"]}
+    for model, answers in expected.items():
+        smt = tmp_path / "q.smt2"
+        code, _ = run("prove", model, "--method", "smt", "--smtlib", str(smt))
+        assert code == (1 if answers == ["sat"] else 0)
+        assert cvc5_answers(smt.read_text(), 60) == answers
