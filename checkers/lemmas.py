@@ -16,16 +16,15 @@ import z3
 
 from checkers.kernel import Step, replayer
 
-_R = z3.RealSort()
 
-
-def _lemmas():
-    w, a, b, c, d = z3.Reals("w a b c d")
-    s = z3.Function("s", _R, _R)
-    u, v = z3.Reals("u v")
+def _lemmas(ctx: z3.Context):
+    w, a, b, c, d = z3.Reals("w a b c d", ctx)
+    R = z3.RealSort(ctx)
+    s = z3.Function("s", R, R)
+    u, v = z3.Reals("u v", ctx)
     nondec = z3.ForAll([u, v], z3.Implies(u <= v, s(u) <= s(v)))
     noninc = z3.ForAll([u, v], z3.Implies(u <= v, s(u) >= s(v)))
-    g = z3.Function("g", _R, _R)
+    g = z3.Function("g", R, R)
     g_nondec = z3.ForAll([u, v], z3.Implies(u <= v, g(u) <= g(v)))
     return {
         "nonneg_scale": ("a non-negative weight keeps the order: w >= 0, a <= b |- w*a <= w*b",
@@ -52,21 +51,25 @@ def _lemmas():
     }
 
 
-LEMMAS = _lemmas()
+LEMMAS = _lemmas(z3.Context())
 TIMEOUT_MS = 10_000
 
 
-def _smtlib_of_negation(formula) -> str:
-    solver = z3.Solver()
-    solver.add(z3.Not(formula))
+def _smtlib_of_negation(name: str) -> str:
+    """The SMT-LIB text of the lemma's negation, printed from a fresh z3 context so that the text (whose
+    let-names follow z3's internal term ids) does not depend on what else the process built before."""
+    ctx = z3.Context()
+    solver = z3.Solver(ctx=ctx)
+    solver.add(z3.Not(_lemmas(ctx)[name][1]))
     return solver.to_smt2()
 
 
 def check_unsat_smtlib(text: str, timeout_ms: int = TIMEOUT_MS) -> str:
     """Parse SMT-LIB assertions and return z3's answer ("unsat" / "sat" / "unknown")."""
-    solver = z3.Solver()
+    ctx = z3.Context()
+    solver = z3.Solver(ctx=ctx)
     solver.set("timeout", timeout_ms)
-    solver.add(z3.parse_smt2_string(text))
+    solver.add(z3.parse_smt2_string(text, ctx=ctx))
     return str(solver.check())
 
 
@@ -74,8 +77,8 @@ def check_unsat_smtlib(text: str, timeout_ms: int = TIMEOUT_MS) -> str:
 def prove_lemma(name: str) -> Step:
     """Prove one lemma with z3 (its negation must be unsat).  Raises if z3 does not answer unsat: a lemma
     that cannot be proved must never be used."""
-    statement, formula = LEMMAS[name]
-    text = _smtlib_of_negation(formula)
+    statement = LEMMAS[name][0]
+    text = _smtlib_of_negation(name)
     answer = check_unsat_smtlib(text)
     if answer != "unsat":
         raise RuntimeError(f"lemma {name} was not proved by z3 (answer {answer})")
@@ -88,7 +91,7 @@ def _replay_lemma(check: dict, ctx) -> str | None:
     name = check.get("lemma")
     if name not in LEMMAS:
         return f"unknown lemma {name!r}"
-    if check.get("smtlib") != _smtlib_of_negation(LEMMAS[name][1]):
+    if check.get("smtlib") != _smtlib_of_negation(name):
         return f"lemma {name}: stored SMT-LIB differs from the lemma's statement"
     answer = check_unsat_smtlib(check["smtlib"])
     return None if answer == "unsat" else f"lemma {name}: z3 answered {answer}, not unsat"
