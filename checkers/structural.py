@@ -38,12 +38,6 @@ from theory.claims import Claim
 from theory.network import Act, Add, Concat, Dense, Network, Node, Sign, SymbolicDense
 
 METHOD = "structural"
-SIGN_RULES = {int(Sign.NONNEG): "nonneg", int(Sign.ZERO): "zero", int(Sign.NONPOS): "nonpos", int(Sign.ANY): "any"}
-
-
-# --- activation facts ----------------------------------------------------------------------------------
-
-activation_step = nondecreasing_premise  # a proof (or assumed hypothesis) that an activation is non-decreasing
 
 
 # --- layer level ---------------------------------------------------------------------------------------
@@ -91,7 +85,7 @@ def _node_step(node: Node, act_steps: dict) -> Step | None:
     return None
 
 
-def _why_breaks(node: Node, act_steps: dict) -> str:
+def _why_breaks(node: Node) -> str:
     layer = node.layer
     if isinstance(layer, (Dense, SymbolicDense)):
         return f"layer {node.name} ({layer.kind}) has weights that may be negative"
@@ -122,7 +116,7 @@ def layer_level(claim: Claim, act_steps: dict) -> tuple[Step | None, str | None]
         if name == "input":
             continue
         if g.nodes[name]["effect"] != "preserves":
-            return None, _why_breaks(by_name[name], act_steps)
+            return None, _why_breaks(by_name[name])
         steps.append(g.nodes[name]["step"])
     root = Step("compose", "f is order-preserving: x <= y implies f_k(x) <= f_k(y) for every output k, hence "
                 + claim.describe(), {"kind": "structure", "nodes": [n.name for n in claim.network.nodes]},
@@ -206,7 +200,7 @@ def check(claim: Claim, timeout: float = 60.0) -> Verdict:
     act_steps = {}
     for act in claim.network.activations():
         if act.spec not in act_steps:
-            act_steps[act.spec] = activation_step(act)
+            act_steps[act.spec] = nondecreasing_premise(act)
     root, broken = layer_level(claim, act_steps)
     if root is None:
         root, undetermined = neuron_level(claim, act_steps)
@@ -244,7 +238,7 @@ def _replay_activation_layer(check: dict, ctx) -> str | None:
     node = _node(ctx, check.get("node", ""))
     if node is None or not isinstance(node.layer, Act) or node.layer.activation.spec != check.get("activation"):
         return f"layer {check.get('node')!r} is not a {check.get('activation')} activation in the model"
-    return None if activation_step(node.layer.activation) is not None else \
+    return None if nondecreasing_premise(node.layer.activation) is not None else \
         f"{check.get('activation')} is not proved non-decreasing"
 
 
@@ -254,7 +248,7 @@ def _replay_activation_fact(check: dict, ctx) -> str | None:
     act = acts.get(check.get("activation"))
     if act is None:
         return f"activation {check.get('activation')!r} does not occur in the model"
-    return None if activation_step(act) is not None else f"{act.spec} is not proved non-decreasing"
+    return None if nondecreasing_premise(act) is not None else f"{act.spec} is not proved non-decreasing"
 
 
 @replayer("layer_kind")
@@ -293,7 +287,7 @@ def _replay_path_signs(check: dict, ctx) -> str | None:
     net = ctx.claim.network
     if check.get("inputs") != list(ctx.claim.inputs) or check.get("outputs") != list(ctx.claim.outputs):
         return "the path-sign step does not cover the claim's inputs and outputs"
-    ok_acts = {a.spec for a in net.activations() if activation_step(a) is not None}
+    ok_acts = {a.spec for a in net.activations() if nondecreasing_premise(a) is not None}
     for i in ctx.claim.inputs:
         counts = {"input": (np.eye(net.input_dim)[i], np.zeros(net.input_dim), np.zeros(net.input_dim))}
         for node in net.nodes:
