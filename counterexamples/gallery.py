@@ -3,6 +3,12 @@
 sup-error lower bound (g(x) - g(y)) / 2.  Every documented figure is re-derived by the tests through
 the witness search, never trusted as typed.
 
+:data:`CONVEX_GALLERY` holds targets that are monotone (consistent with the class nonneg) but out of reach
+of the class nonneg-convex (convex non-decreasing activations, THEORY.md section 5); their documented
+witness is a pair x, y whose join and meet give a supermodularity violation Delta, bound Delta/4.  They are
+kept apart from :data:`GALLERY` (the nonneg gallery that the demo and cross-validation iterate over);
+:func:`get_target` finds both, :func:`target_class` names a target's class.
+
 >>> get_target("xor").documented_bound
 Fraction(1, 2)
 >>> get_target("parity(5)").dim
@@ -100,6 +106,29 @@ GALLERY: dict[str, Target] = {t.name: t for t in (
     xor_target(), xor_target(continuous=True), not_target(), decreasing_target(), parity_target(3),
     positive_slope_target(), closed_shape_target(), disconnected_target())}
 
+
+
+def or_target() -> Target:
+    x0, x1 = symbols(2)
+    return Target("or", 2, ZERO, ONE, x0 + x1 - x0 * x1, "classification", Fraction(1, 4), "vertices",
+                  "x0 OR x1", "supermodularity: OR(1,0) + OR(0,1) - OR(1,1) - OR(0,0) = 1 > 0",
+                  (_q(1, 0), _q(0, 1)))
+
+
+def max_target() -> Target:
+    x0, x1 = symbols(2)
+    return Target("max", 2, ZERO, ONE, sp.Max(x0, x1), "regression", Fraction(1, 4), "box", "max(x0, x1)",
+                  "supermodularity: max(1,0) + max(0,1) - max(1,1) - max(0,0) = 1 > 0", (_q(1, 0), _q(0, 1)))
+
+
+CONVEX_GALLERY: dict[str, Target] = {t.name: t for t in (or_target(), max_target())}
+
+
+def target_class(name: str) -> str:
+    """The class a gallery target is documented against: "nonneg" or "nonneg-convex"."""
+    return "nonneg-convex" if str(name).strip().lower() in CONVEX_GALLERY else "nonneg"
+
+
 _FAMILY = re.compile(r"^(parity|decreasing)\s*(?:\(\s*(\d+)\s*\)|(\d+))$")
 
 
@@ -109,15 +138,18 @@ def get_target(name: str) -> Target:
     key = str(name).strip().lower()
     if key in GALLERY:
         return GALLERY[key]
+    if key in CONVEX_GALLERY:
+        return CONVEX_GALLERY[key]
     m = _FAMILY.match(key)
     if m:
         n = int(m.group(2) or m.group(3))
         return parity_target(n) if m.group(1) == "parity" else decreasing_target(n)
-    near = difflib.get_close_matches(key, list(GALLERY), n=1, cutoff=0.5)
+    known = [*GALLERY, *CONVEX_GALLERY]
+    near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
-    raise BadInput(f"unknown gallery target {name!r}{hint}; known: {', '.join(GALLERY)}, parity(n), decreasing(d)")
+    raise BadInput(f"unknown gallery target {name!r}{hint}; known: {', '.join(known)}, parity(n), decreasing(d)")
 
 
 def is_gallery_name(text: str) -> bool:
     key = str(text).strip().lower()
-    return key in GALLERY or bool(_FAMILY.match(key))
+    return key in GALLERY or key in CONVEX_GALLERY or bool(_FAMILY.match(key))

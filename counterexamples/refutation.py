@@ -5,6 +5,11 @@ no violation exists on the data (exact) or none was found by the search (express
 proof of monotonicity).  With data, the bounds are exact optima over all monotone functions, and an
 explicit step network with non-negative weights attains the L-infinity optimum; it is proved
 order-preserving by the structural checker.
+
+With ``klass="nonneg-convex"`` (convex non-decreasing activations, THEORY.md section 5) the witness is the
+best of an order pair (bound delta/2), a midpoint-convexity triple (delta/2) or a supermodularity quadruple
+(Delta/4), see :mod:`counterexamples.convexity`; on data these are lower bounds only (the isotonic optimum
+belongs to the class nonneg and is not claimed to be attained by the subclass).
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from counterexamples.certificates import refutation_certificate
 from counterexamples.data import Dataset, load_csv
 from counterexamples.gallery import get_target, is_gallery_name
 from counterexamples.construct import sigmoid_network, threshold_network
+from counterexamples.convexity import (CLASS_HELP, CLASSES, best_of, data_witnesses, find_convex_witnesses,
+                                      violation_kind)
 from counterexamples.search import find_witness
 from counterexamples.targets import Target, expression_target
 from counterexamples.witness import PairWitness
@@ -46,6 +53,8 @@ class RefuteResult:
     attained: dict | None = None
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    klass: str = "nonneg"
+    found: dict = field(default_factory=dict)  # nonneg-convex: the best witness of each kind (or None)
 
     @property
     def refuted(self) -> bool:
@@ -95,15 +104,16 @@ def _attain(X: np.ndarray, y: np.ndarray, bounds: DataBounds) -> dict:
 
 def refute(target: str, data: str | None = None, box: str | None = None, klass: str = "nonneg") -> RefuteResult:
     """Decide whether ``target`` can be fitted by the class; see the module docstring."""
-    if klass != "nonneg":
-        raise BadInput(f"unknown class {klass!r}; supported: nonneg (weights >= 0, non-decreasing activations)")
+    if klass not in CLASSES:
+        raise BadInput(f"unknown class {klass!r}; choices: " + ", ".join(f"{k} ({CLASS_HELP[k]})" for k in CLASSES))
+    convex = klass == "nonneg-convex"
     start = time.perf_counter()
     b = Box.parse(box) if box is not None else None
     text = str(target).strip()
     if _looks_like_file(text):
         if data is not None:
             raise BadInput("give the CSV either as TARGET or with --data, not both")
-        return _finish(_refute_data(load_csv(text), None, text), start)
+        return _finish(_refute_data(load_csv(text), None, text, klass), start)
     if data is not None:
         ds = load_csv(data, need_y=False)
         if is_gallery_name(text):
@@ -114,7 +124,7 @@ def refute(target: str, data: str | None = None, box: str | None = None, klass: 
         else:
             tg = expression_target(text, dim=ds.dim)
             rec = {"kind": "expression", "text": text}
-        res = _refute_data(ds.with_values(tg.evaluate(ds.X)), (tg, rec), data)
+        res = _refute_data(ds.with_values(tg.evaluate(ds.X)), (tg, rec), data, klass)
         if ds.y is not None:
             res.notes.append("the file's y column is ignored: the values are the target's at the file's points")
         return _finish(res, start)
@@ -128,21 +138,28 @@ def refute(target: str, data: str | None = None, box: str | None = None, klass: 
         tg = expression_target(text, b.lo, b.hi)
         rec = {"kind": "expression", "text": text, "box": [str(b.lo), str(b.hi)], "dim": tg.dim}
     w = find_witness(tg)
-    res = RefuteResult(rec, f"{tg.name}: {tg.describe()}", w, "witness-search")
+    res = RefuteResult(rec, f"{tg.name}: {tg.describe()}", w, "witness-search", klass=klass)
+    if convex:
+        cw, sw = find_convex_witnesses(tg)
+        res.found = {"order": w, "convexity": cw, "supermodularity": sw}
+        res.witness = best_of(w, cw, sw)
     if rec["kind"] == "gallery":
         X, y = tg.dataset()
         ds = Dataset(X, y)
         res.bounds = certify_dataset(ds)
         res.data_label = f"the target's {len(y)}-point dataset ({'vertices' if tg.domain == 'vertices' else 'grid'})"
-        if ds.n <= CONSTRUCT_LIMIT:
+        if ds.n <= CONSTRUCT_LIMIT and not convex:
             res.attained = _attain(X, y, res.bounds)
-    if w is None:
+    if convex and res.witness is None:
+        res.notes.append("no order, midpoint-convexity or supermodularity violation found by the search: "
+                         "consistent as far as the search shows (not a proof that a network fits)")
+    elif w is None and not convex:
         res.notes.append("no violation found by sampling and local search: consistent as far as the search "
                          "shows (a search, not a proof of monotonicity)")
     return _finish(res, start)
 
 
-def _refute_data(ds: Dataset, target: tuple[Target, dict] | None, path: str) -> RefuteResult:
+def _refute_data(ds: Dataset, target: tuple[Target, dict] | None, path: str, klass: str = "nonneg") -> RefuteResult:
     bounds = certify_dataset(ds)
     rec = {"kind": "data", "file": ds.source, "sha256": ds.sha256, "n": ds.n, "dim": ds.dim}
     w = bounds.witness
@@ -155,7 +172,22 @@ def _refute_data(ds: Dataset, target: tuple[Target, dict] | None, path: str) -> 
             w = PairWitness(w.x, w.y, tg.value(w.x), tg.value(w.y), w.i, w.j)
             if not w.violation > 0:
                 w = None
-    res = RefuteResult(rec, desc, w, "dataset-exact", bounds, f"the {ds.n} data point{'s' if ds.n != 1 else ''}")
+    res = RefuteResult(rec, desc, w, "dataset-exact", bounds, f"the {ds.n} data point{'s' if ds.n != 1 else ''}",
+                       klass=klass)
+    if klass == "nonneg-convex":
+        if target is None:
+            cw, sw = data_witnesses(ds.X, ds.y, ds.exact_x, ds.exact_y)
+        else:
+            tg = target[0]
+            cw, sw = data_witnesses(ds.X, ds.y, ds.exact_x, lambda i: tg.value(ds.exact_x(i)), cheap=False)
+        res.found = {"order": w, "convexity": cw, "supermodularity": sw}
+        res.witness = best_of(w, cw, sw)
+        res.notes.append("on data the reported sup-error bound is a lower bound for the class nonneg-convex, "
+                         "not claimed to be attained")
+        if res.witness is None:
+            res.notes.append("no order, midpoint-convexity or supermodularity violation among the data points "
+                             "(this does not prove that a network of the class fits them)")
+        return res
     if ds.n <= CONSTRUCT_LIMIT:
         res.attained = _attain(ds.X, ds.y, bounds)
     if bounds.mse_lower_bound is None:
@@ -172,6 +204,8 @@ def _finish(res: RefuteResult, start: float) -> RefuteResult:
 
 
 def to_json(res: RefuteResult) -> dict:
+    if res.klass != "nonneg":
+        return _to_json_convex(res)
     w = res.witness
     out = {"verdict": "refuted" if w else "consistent", "class": "nonneg", "target": res.target_record,
            "method": res.method, "witness": w.to_json() if w else None,
@@ -200,6 +234,9 @@ def certificate(res: RefuteResult) -> dict:
         extra["data_bounds"] = {"optimal_sup_error": str(res.bounds.optimal_sup_error),
                                 "mse_lower_bound": res.bounds.mse_lower_bound,
                                 "points": res.data_label}
+    if res.klass != "nonneg":
+        extra.pop("data_bounds", None)
+        return refutation_certificate(res.target_record, res.witness, res.method, extra, klass=res.klass)
     return refutation_certificate(res.target_record, res.witness, res.method, extra)
 
 
@@ -208,6 +245,8 @@ def _pt(p) -> str:
 
 
 def to_text(res: RefuteResult) -> str:
+    if res.klass != "nonneg":
+        return _to_text_convex(res)
     w = res.witness
     lines = [f"Target {res.description}",
              "Class nonneg: every weight >= 0 (biases free), every activation non-decreasing."]
@@ -236,5 +275,62 @@ def to_text(res: RefuteResult) -> str:
         sproved = "proved" if a["sigmoid_proved_order_preserving"] else "NOT proved"
         lines.append(f"Its steep-sigmoid version reaches sup-error {a['sigmoid_sup_error']:.6g} ({sproved} "
                      "order-preserving).")
+    lines += [f"Note: {n}" for n in res.notes]
+    return "\n".join(lines)
+
+
+# --- the class nonneg-convex --------------------------------------------------------------------------------
+
+def _to_json_convex(res: RefuteResult) -> dict:
+    w = res.witness
+    kind = violation_kind(w) if w else None
+    out = {"verdict": "refuted" if w else "consistent", "class": res.klass, "target": res.target_record,
+           "method": res.method, "witness": w.to_json() if w else None, "violation_kind": kind,
+           "violation": _rational(w.violation, w.exact) if w else "0",
+           "sup_error_lower_bound": _rational(w.sup_error_lower_bound, w.exact) if w else "0",
+           "exact": bool(w.exact) if w else True,
+           "bounds_by_kind": {k: (_rational(v.sup_error_lower_bound, v.exact) if v is not None else None)
+                              for k, v in res.found.items()}}
+    if res.bounds is not None:
+        out["mse_lower_bound"] = res.bounds.mse_lower_bound  # the class nonneg's optimum: valid for the subclass
+        out["nonneg_optimal_sup_error"] = _rational(res.bounds.optimal_sup_error)
+        out["data_points"] = res.bounds.n
+    if res.notes:
+        out["notes"] = res.notes
+    out["seconds"] = round(res.seconds, 4)
+    return out
+
+
+def _to_text_convex(res: RefuteResult) -> str:
+    w = res.witness
+    lines = [f"Target {res.description}",
+             "Class nonneg-convex: every weight >= 0 (biases free), every activation convex and non-decreasing: "
+             "every network is order-preserving, convex and supermodular."]
+    if w is None:
+        lines.append("CONSISTENT as far as the search shows: no order, midpoint-convexity or supermodularity "
+                     "violation was found.")
+    else:
+        kind = violation_kind(w)
+        v, b = _rational(w.violation, w.exact), _rational(w.sup_error_lower_bound, w.exact)
+        how = f"{v} (exactly)" if w.exact else f"at least {v} (a rigorous interval bound)"
+        if kind == "order":
+            lines.append(f"REFUTED (order). x = {_pt(w.x)} <= y = {_pt(w.y)}, yet g(x) = {render(w.gx)} > "
+                         f"g(y) = {render(w.gy)}: delta = {how}; f(x) <= f(y) forces sup-error >= delta/2 = {b}.")
+        elif kind == "convexity":
+            lines.append(f"REFUTED (midpoint convexity). x = {_pt(w.x)}, y = {_pt(w.y)}, m = {_pt(w.midpoint)}: "
+                         f"g(m) = {render(w.gm)} exceeds (g(x) + g(y))/2 = ({render(w.gx)} + {render(w.gy)})/2 by "
+                         f"delta = {how}; f convex forces sup-error >= delta/2 = {b}.")
+        else:
+            lines.append(f"REFUTED (supermodularity). x = {_pt(w.x)}, y = {_pt(w.y)}, x v y = {_pt(w.join)}, "
+                         f"x ^ y = {_pt(w.meet)}: g(x) + g(y) - g(x v y) - g(x ^ y) = {render(w.gx)} + "
+                         f"{render(w.gy)} - {render(w.gjoin)} - {render(w.gmeet)} = Delta = {how}; f supermodular "
+                         f"forces sup-error >= Delta/4 = {b}.")
+        others = [f"{k} {_rational(o.sup_error_lower_bound, o.exact)}" for k, o in res.found.items()
+                  if o is not None and o is not w]
+        if others:
+            lines.append("Other witnesses found (sup-error bounds): " + ", ".join(others) + ".")
+    if res.bounds is not None and res.bounds.mse_lower_bound:
+        lines.append(f"On {res.data_label}: no order-preserving function (hence no network of this subclass) "
+                     f"has mean squared error below {res.bounds.mse_lower_bound:.6g} (a lower bound).")
     lines += [f"Note: {n}" for n in res.notes]
     return "\n".join(lines)

@@ -115,6 +115,8 @@ def test_gallery_listing():
     obj = json.loads(out)
     names = {t["name"] for t in obj["targets"]}
     assert {"xor", "not", "decreasing", "parity3", "positive-slope", "closed-shape", "disconnected"} <= names
-    assert all(t["documented_bound"] == "1/2" for t in obj["targets"])
+    assert all(t["documented_bound"] == "1/2" for t in obj["targets"] if t["class"] == "nonneg")
+    assert {(t["name"], t["documented_bound"]) for t in obj["targets"] if t["class"] == "nonneg-convex"} == \
+        {("or", "1/4"), ("max", "1/4")}
     code, out = run("gallery")
     assert code == 0 and "closed-shape" in out and "1/2" in out

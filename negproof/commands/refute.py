@@ -1,4 +1,5 @@
-"""``negproof refute TARGET``: a witness that no network of the class nonneg fits TARGET, with bounds.
+"""``negproof refute TARGET``: a witness that no network of the class nonneg (or, with ``--class
+nonneg-convex``, of its convex subclass) fits TARGET, with bounds.
 
 Exit codes: 0 refuted, 1 consistent, 2 bad input.
 """
@@ -20,7 +21,8 @@ from theory.errors import BadInput
                     "Exit codes: 0 refuted, 1 consistent, 2 bad input.")
 @click.argument("target")
 @click.option("--class", "klass", default="nonneg", show_default=True,
-              help="The class of networks (nonneg: weights >= 0, non-decreasing activations).")
+              help="The class of networks (nonneg: weights >= 0, non-decreasing activations; nonneg-convex: "
+                   "weights >= 0, convex non-decreasing activations such as relu, softplus, exp).")
 @click.option("--data", type=click.Path(dir_okay=False), default=None,
               help="CSV of points (header x0..x{d-1}); the target's values on them form the dataset.")
 @click.option("--box", default=None, help="Domain LO:HI of every input for expressions (default 0:1).")
