@@ -16,6 +16,13 @@ checks its sha256), re-evaluates g at x and y exactly (sympy rationals, or rigor
 x <= y, that both lie in the domain, that the violation is at least the recorded one and positive, and
 that the bound is half of it (THEORY.md section 2).  For data it also recomputes, by plain all-pairs
 comparison, that no pair of the file has a larger violation (so the bound is the L-infinity optimum).
+
+Class nonneg-convex (``"class": "nonneg-convex"``, THEORY.md section 5) adds ``"violation_kind"``:
+"order" (the pair above, bound delta/2), "convexity" (x, y and the midpoint (x+y)/2: delta =
+g(m) - (g(x)+g(y))/2, bound delta/2) or "supermodularity" (x, y, x v y, x ^ y: Delta = g(x) + g(y) -
+g(x v y) - g(x ^ y), bound Delta/4); ``witness.rows`` lists the data rows of all the points.  Replay
+recomputes the midpoint / join / meet exactly from x and y, re-evaluates g at every point (or re-reads the
+rows of the file), and checks the violation and the bound; no optimality is claimed for this class.
 """
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from counterexamples.data import load_csv
 from counterexamples.dominance import brute_dominated_max
 from counterexamples.gallery import get_target
 from counterexamples.targets import expression_target
+from counterexamples.convexity import violation_kind
 from counterexamples.witness import PairWitness
 from theory.errors import BadInput
 from theory.exact import endpoints
@@ -35,7 +43,10 @@ from theory.exact import endpoints
 BRUTE_LIMIT = 20_000
 
 
-def refutation_certificate(target_record: dict, witness: PairWitness, method: str, extra: dict | None = None) -> dict:
+def refutation_certificate(target_record: dict, witness, method: str, extra: dict | None = None,
+                           klass: str = "nonneg") -> dict:
+    if klass != "nonneg":
+        return _convex_certificate(target_record, witness, method, extra, klass)
     bound = witness.sup_error_lower_bound
     wj = witness.to_json()
     if witness.i is not None:
@@ -63,6 +74,8 @@ def replay_refutation(cert: dict) -> list[str]:
     if cert.get("format") != CERT_FORMAT or cert.get("version") != CERT_VERSION:
         return [f"not a {CERT_FORMAT} version {CERT_VERSION} certificate"]
     claim, wit = cert.get("claim") or {}, cert.get("witness") or {}
+    if claim.get("class", "nonneg") != "nonneg":
+        return _replay_convex(cert, claim, wit)
     rec = claim.get("target") or {}
     try:
         x, y = _fractions(wit["x"], "x"), _fractions(wit["y"], "y")
@@ -127,3 +140,113 @@ def _replay_data(rec: dict, wit: dict, x, y, violation: Fraction) -> list[str]:
         if best > float(violation) + tol:
             fails.append(f"a pair of the data has a larger violation ({best}) than recorded: bound not optimal")
     return fails
+
+
+# --- class nonneg-convex -----------------------------------------------------------------------------------
+
+_DIVISOR = {"order": 2, "convexity": 2, "supermodularity": 4}
+
+
+def _convex_certificate(target_record: dict, witness, method: str, extra: dict | None, klass: str) -> dict:
+    kind = violation_kind(witness)
+    bound = witness.sup_error_lower_bound
+    wj = witness.to_json()
+    rows = (witness.i, witness.j) if kind == "order" else witness.rows
+    if rows is not None and None not in rows:
+        wj["rows"] = list(rows)
+    return {"format": CERT_FORMAT, "version": CERT_VERSION, "verdict": "refuted", "method": method,
+            "claim": {"property": "refutation", "class": klass,
+                      "statement": f"every network with weights >= 0 and convex non-decreasing activations has "
+                                   f"sup-error >= {bound} on the target",
+                      "target": target_record},
+            "violation_kind": kind, "witness": wj, "violation": str(witness.violation),
+            "sup_error_lower_bound": str(bound), **(extra or {})}
+
+
+def _points(kind: str, x: tuple, y: tuple) -> tuple:
+    if kind == "order":
+        return x, y
+    if kind == "convexity":
+        return x, y, tuple((a + b) / 2 for a, b in zip(x, y))
+    return x, y, tuple(map(max, x, y)), tuple(map(min, x, y))
+
+
+def _kind_violation(kind: str, vals: list) -> Fraction:
+    lo = [endpoints(v)[0] for v in vals]
+    hi = [endpoints(v)[1] for v in vals]
+    if kind == "order":
+        return lo[0] - hi[1]
+    if kind == "convexity":
+        return lo[2] - (hi[0] + hi[1]) / 2
+    return lo[0] + lo[1] - hi[2] - hi[3]
+
+
+def _replay_convex(cert: dict, claim: dict, wit: dict) -> list[str]:
+    if claim.get("class") != "nonneg-convex":
+        return [f"unknown class {claim.get('class')!r} (choices: nonneg, nonneg-convex)"]
+    kind = cert.get("violation_kind")
+    if kind not in _DIVISOR:
+        return [f"unknown violation_kind {kind!r} (choices: {', '.join(_DIVISOR)})"]
+    try:
+        x, y = _fractions(wit["x"], "x"), _fractions(wit["y"], "y")
+        violation = Fraction(str(cert["violation"]))
+        bound = Fraction(str(cert["sup_error_lower_bound"]))
+    except (KeyError, ValueError, ZeroDivisionError):
+        return ["certificate lacks witness x, y, violation or sup_error_lower_bound"]
+    fails = []
+    if len(x) != len(y) or not x:
+        return ["witness points x and y differ in dimension"]
+    if kind == "order" and any(a > b for a, b in zip(x, y)):
+        fails.append("witness is not an ordered pair x <= y")
+    pts = _points(kind, x, y)
+    named = {"convexity": ("midpoint",), "supermodularity": ("join", "meet")}.get(kind, ())
+    for name, p in zip(named, pts[2:]):
+        if name in wit and _fractions(wit[name], name) != p:
+            fails.append(f"recorded {name} is not the exact {name} of x and y")
+    rec = claim.get("target") or {}
+    tkind = rec.get("kind")
+    if tkind in ("gallery", "expression"):
+        if tkind == "gallery":
+            target = get_target(str(rec.get("name")))
+        else:
+            box = rec.get("box") or ["0", "1"]
+            target = expression_target(str(rec.get("text")), Fraction(box[0]), Fraction(box[1]), rec.get("dim"))
+        if not all(target.in_domain(p) for p in pts):
+            return fails + ["witness points lie outside the target's domain"]
+        vals = [target.value(p) for p in pts]
+    elif tkind == "data":
+        got = _data_values(rec, wit, pts)
+        if isinstance(got, str):
+            return fails + [got]
+        vals = got
+    else:
+        return fails + [f"unknown target kind {tkind!r}"]
+    got_v = _kind_violation(kind, vals)
+    if not got_v > 0:
+        fails.append(f"re-evaluated {kind} violation is not certainly positive (lower bound {got_v})")
+    elif got_v < violation:
+        fails.append(f"re-evaluated {kind} violation lower bound {got_v} is below the recorded {violation}")
+    if bound != violation / _DIVISOR[kind]:
+        fails.append(f"sup_error_lower_bound {bound} is not violation/{_DIVISOR[kind]} for a {kind} witness")
+    return fails
+
+
+def _data_values(rec: dict, wit: dict, pts: tuple):
+    """The exact values at the witness rows of the certificate's data file, or a failure message."""
+    try:
+        ds = load_csv(str(rec.get("file")), need_y="target" not in rec)
+    except BadInput as err:
+        return f"data file: {err}"
+    if ds.sha256 != rec.get("sha256"):
+        return "data file has changed: its sha256 differs from the certificate's"
+    rows = wit.get("rows")
+    if not (isinstance(rows, list) and len(rows) == len(pts) and
+            all(isinstance(r, int) and 0 <= r < ds.n for r in rows)):
+        return "witness rows are missing, of the wrong number or out of range"
+    if any(ds.exact_x(r) != p for r, p in zip(rows, pts)):
+        return "witness points differ from the file's rows"
+    if "target" in rec:
+        t = rec["target"]
+        target = get_target(t["name"]) if t.get("kind") == "gallery" else expression_target(t["text"], dim=ds.dim)
+        return [target.value(p) for p in pts]
+    return [ds.exact_y(r) for r in rows]
