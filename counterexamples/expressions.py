@@ -2,7 +2,7 @@
 
 Parsing never evaluates the text: Python's own parser (``ast.parse``) turns it into a syntax tree, and
 only whitelisted nodes are translated into sympy objects — numbers (decimal literals kept exact, ``0.1``
-is 1/10), the variables ``x0 .. x{d-1}``, ``+ - * / **`` (``^`` also means power), comparisons (an
+is 1/10), the variables ``x0 .. x{d-1}``, ``+ - * / **`` (``^`` also means power, with the precedence of ``**``: ``x0^2+x1`` is x0**2 + x1), comparisons (an
 indicator: ``x1 > x0`` is 1 where it holds, 0 elsewhere), ``and``/``or`` of comparisons, and the functions
 in :data:`FUNCTIONS`.  Anything else is :class:`BadInput` with a one-line reason.
 
@@ -161,7 +161,8 @@ def parse_expression(text: str, dim: int | None = None) -> tuple[sp.Expr, int]:
     if len(text) > MAX_LENGTH:
         raise BadInput(f"expression is longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # "^" is power, read with the precedence of "**" (Python would read x0^2+x1 as x0 XOR (2+x1))
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as err:
         raise BadInput(f"expression {text!r} does not parse ({err.msg})") from None
     tr = _Translate(text.strip())

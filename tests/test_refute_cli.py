@@ -120,3 +120,11 @@ def test_gallery_listing():
         {("or", "1/4"), ("max", "1/4")}
     code, out = run("gallery")
     assert code == 0 and "closed-shape" in out and "1/2" in out
+
+
+def test_caret_is_power_with_the_precedence_of_double_star():
+    from counterexamples.expressions import parse_expression
+
+    expr, d = parse_expression("x0^2+x1")
+    same, _ = parse_expression("x0**2 + x1")
+    assert d == 2 and expr == same
