@@ -63,8 +63,26 @@ def _fits(value, recorded) -> bool:
     return lo >= rlo and hi <= rhi
 
 
+class _PointWitness:
+    """Shared by the witnesses below: ``points()`` and ``values()`` line up; the violation is computed
+    from the values (exact, or rigorous lower bounds from enclosures)."""
+
+    @property
+    def exact(self) -> bool:
+        return all(isinstance(v, Fraction) for v in self.values())
+
+    def recheck(self, value: Callable | None = None) -> bool:
+        """No solver: same dimension, violation > 0, and (with ``value``, the target) fresh values at every
+        point inside the recorded ones."""
+        if len(self.x) != len(self.y) or not self.x:
+            return False
+        if value is not None and not all(_fits(value(p), v) for p, v in zip(self.points(), self.values())):
+            return False
+        return self.violation > 0
+
+
 @dataclass(frozen=True)
-class ConvexityWitness:
+class ConvexityWitness(_PointWitness):
     """x, y and m = (x + y)/2 with g(m) > (g(x) + g(y))/2; values exact Fractions or enclosing intervals;
     ``violation`` is then a rigorous lower bound.  ``rows`` (i, j, k) when from a dataset."""
 
@@ -85,10 +103,6 @@ class ConvexityWitness:
         return _lo(self.gm) - (_hi(self.gx) + _hi(self.gy)) / 2
 
     @property
-    def exact(self) -> bool:
-        return all(isinstance(v, Fraction) for v in (self.gx, self.gy, self.gm))
-
-    @property
     def sup_error_lower_bound(self) -> Fraction:
         return self.violation / 2
 
@@ -98,14 +112,6 @@ class ConvexityWitness:
     def values(self) -> tuple:
         return self.gx, self.gy, self.gm
 
-    def recheck(self, value: Callable | None = None) -> bool:
-        """No solver: same dimension, violation > 0, and (with ``value``) fresh values inside the recorded."""
-        if len(self.x) != len(self.y) or not self.x:
-            return False
-        if value is not None and not all(_fits(value(p), v) for p, v in zip(self.points(), self.values())):
-            return False
-        return self.violation > 0
-
     def to_json(self) -> dict:
         return {"x": [str(v) for v in self.x], "y": [str(v) for v in self.y],
                 "midpoint": [str(v) for v in self.midpoint],
@@ -113,7 +119,7 @@ class ConvexityWitness:
 
 
 @dataclass(frozen=True)
-class SupermodularityWitness:
+class SupermodularityWitness(_PointWitness):
     """x, y with g(x) + g(y) > g(x v y) + g(x ^ y); ``rows`` (i, j, join row, meet row) from a dataset."""
 
     x: tuple
@@ -138,10 +144,6 @@ class SupermodularityWitness:
         return _lo(self.gx) + _lo(self.gy) - _hi(self.gjoin) - _hi(self.gmeet)
 
     @property
-    def exact(self) -> bool:
-        return all(isinstance(v, Fraction) for v in self.values())
-
-    @property
     def sup_error_lower_bound(self) -> Fraction:
         return self.violation / 4
 
@@ -150,13 +152,6 @@ class SupermodularityWitness:
 
     def values(self) -> tuple:
         return self.gx, self.gy, self.gjoin, self.gmeet
-
-    def recheck(self, value: Callable | None = None) -> bool:
-        if len(self.x) != len(self.y) or not self.x:
-            return False
-        if value is not None and not all(_fits(value(p), v) for p, v in zip(self.points(), self.values())):
-            return False
-        return self.violation > 0
 
     def to_json(self) -> dict:
         return {"x": [str(v) for v in self.x], "y": [str(v) for v in self.y],
