@@ -11,13 +11,13 @@ data as written, and every reported witness is re-checked on the exact values.
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from checkers.kernel import file_sha256  # noqa: F401 (re-exported)
 from theory.errors import BadInput
 
 
@@ -53,14 +53,6 @@ class Dataset:
     def with_values(self, y: np.ndarray) -> "Dataset":
         """The same points with new values (e.g. a target evaluated on them)."""
         return Dataset(self.X, np.asarray(y, dtype=float), self.source, self.sha256, self.x_text, None)
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_csv(path: str, need_y: bool = True) -> Dataset:

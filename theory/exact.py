@@ -19,28 +19,13 @@ from fractions import Fraction
 from typing import Sequence, Union
 
 import mpmath
-import numpy as np
 
 from theory.errors import BadInput
-from theory.network import INPUT, Act, Add, Concat, Dense, Network
+from theory.network import INPUT, Act, Add, Concat, Dense, Network, to_fraction  # noqa: F401 (re-exported)
 
 PREC = 256
 iv = mpmath.iv
 Value = Union[Fraction, "mpmath.ctx_iv.ivmpf"]
-
-
-def to_fraction(v) -> Fraction:
-    """The exact rational value of a float, int, Fraction or decimal/fraction string."""
-    if isinstance(v, Fraction):
-        return v
-    if isinstance(v, str):
-        return Fraction(v)
-    if isinstance(v, (int, np.integer)):
-        return Fraction(int(v))
-    f = float(v)
-    if not np.isfinite(f):
-        raise BadInput(f"value {v!r} is not finite")
-    return Fraction(f)
 
 
 def to_interval(v: Value):

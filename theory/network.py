@@ -290,20 +290,24 @@ def dense(weight, bias=None) -> Dense:
         raise BadInput(f"bias of shape {b.shape} does not match weight of shape {w.shape}")
     if w.dtype == object or b.dtype == object:
         w, b = w.astype(object), b.astype(object)
-        w = np.vectorize(_to_fraction, otypes=[object])(w) if w.size else w
-        b = np.vectorize(_to_fraction, otypes=[object])(b) if b.size else b
+        w = np.vectorize(to_fraction, otypes=[object])(w) if w.size else w
+        b = np.vectorize(to_fraction, otypes=[object])(b) if b.size else b
     return Dense(w, b)
 
 
-def _to_fraction(v) -> Fraction:
+def to_fraction(v) -> Fraction:
+    """The exact rational value of a float, int, Fraction or decimal/fraction string (every float64 is an
+    exact binary fraction, so nothing is rounded)."""
     if isinstance(v, Fraction):
         return v
+    if isinstance(v, str):
+        return Fraction(v)
     if isinstance(v, (int, np.integer)):
         return Fraction(int(v))
-    v = float(v)
-    if not np.isfinite(v):
-        raise BadInput("weights contain NaN or infinite values")
-    return Fraction(v)
+    f = float(v)
+    if not np.isfinite(f):
+        raise BadInput(f"value {v!r} is not finite (weights and inputs must be finite)")
+    return Fraction(f)
 
 
 def _as_matrix(a) -> np.ndarray:
