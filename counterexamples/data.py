@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checkers.kernel import file_sha256  # noqa: F401 (re-exported)
+from checkers.kernel import file_sha256
 from theory.errors import BadInput
 
 
