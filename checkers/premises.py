@@ -7,6 +7,7 @@ its own kind.  "Not available" is None: an unproved property is never assumed.
 """
 from __future__ import annotations
 
+from checkers.activation_facts import establish
 from checkers.kernel import Proved, Step, replayer
 from theory.activations import Activation, Property
 
@@ -22,10 +23,6 @@ def nondecreasing_premise(act: Activation) -> Step | None:
     proof by the activation checker; None when neither exists."""
     if Property.NONDECREASING in act.assumed:
         return hypothesis_step("activation", Property.NONDECREASING.value, activation=act.spec)
-    try:
-        from checkers.activation_facts import establish
-    except ImportError:  # no activation checker: nothing is proved
-        return None
     verdict = establish(act, Property.NONDECREASING)
     return verdict.certificate.proof if isinstance(verdict, Proved) else None
 

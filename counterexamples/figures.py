@@ -95,10 +95,8 @@ def curves_figure(runs: Sequence[tuple[str, TrainResult]], bounds, path: str | P
 
 def activation_facts_text(act: Activation) -> str:
     """Proven / refuted properties of ``act`` from the activation checker, in a few words."""
-    try:
-        from checkers.activation_facts import facts
-    except ImportError:
-        return "properties not checked (activation checker unavailable)"
+    from checkers.activation_facts import facts
+
     try:
         found = facts(act)
     except Exception as err:  # a checker failure must not hide the rest of the figure

@@ -23,7 +23,6 @@ object the checkers prove order-preserving.  Errors are always measured on that 
 """
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -36,10 +35,7 @@ from theory.activations import Activation, get_activation
 from theory.errors import BadInput
 from theory.network import Act, Dense, Network, dense
 
-try:  # small matrices: one BLAS thread is 10x faster than several competing for a loaded machine
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - optional
-    threadpool_limits = None
+from threadpoolctl import threadpool_limits  # small matrices: one BLAS thread beats several on a loaded machine
 
 CONSTRAINTS = ("project", "softplus", "free")
 CONSTRAINT_ALIASES = {"nonneg": "project", "projection": "project", "reparam": "softplus"}
@@ -246,7 +242,7 @@ def train_one(X, y, *, activation: str = "sigmoid", constraint: str = "project",
     if epochs < 1:
         raise BadInput(f"epochs must be at least 1, got {epochs}")
     act = get_activation(activation)
-    limit = threadpool_limits(1, user_api="blas") if threadpool_limits else contextlib.nullcontext()
+    limit = threadpool_limits(1, user_api="blas")
     with limit:
         return _train(X, y, act, activation, constraint, hidden, loss, epochs, lr, seed, patience, tol, p, progress)
 
@@ -260,7 +256,7 @@ def _train(X, y, act, activation, constraint, hidden, loss, epochs, lr, seed, pa
     m2 = [np.zeros_like(q) for q in params]
     b1, b2, eps = 0.9, 0.999, 1e-8
     hist_loss, hist_sup, hist_mse = [], [], []
-    best, best_at, best_params = np.inf, 0, None
+    best, best_params = np.inf, None
     ref, ref_at = np.inf, 0
     for epoch in range(1, epochs + 1):
         ws, hs, zs = model.forward(X)
@@ -272,7 +268,7 @@ def _train(X, y, act, activation, constraint, hidden, loss, epochs, lr, seed, pa
         hist_sup.append(float(np.max(np.abs(e))))
         hist_mse.append(float(np.mean(e * e)))
         if value < best:
-            best, best_at = value, epoch
+            best = value
             best_params = [q.copy() for q in params]
         if value < ref * (1 - 1e-4):
             ref, ref_at = value, epoch

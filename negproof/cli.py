@@ -48,13 +48,7 @@ def main():
 
 
 for _verb in VERBS:
-    try:
-        _mod = importlib.import_module(f"negproof.commands.{_verb}")
-    except ModuleNotFoundError as _err:
-        if _err.name != f"negproof.commands.{_verb}":
-            raise
-        continue
-    main.add_command(_mod.command, _verb)
+    main.add_command(importlib.import_module(f"negproof.commands.{_verb}").command, _verb)
 
 
 if __name__ == "__main__":

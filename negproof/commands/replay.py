@@ -4,15 +4,12 @@ Exit codes: 0 the certificate holds, 1 it does not, 3 nothing to replay (an unkn
 """
 from __future__ import annotations
 
-import importlib
 import json
 
 import click
 
+import counterexamples.certificates  # noqa: F401  (registers the replay of refutation certificates)
 from checkers.replay import load_certificate, replay
-
-# Certificate kinds defined above checkers register their replayers on import.
-_EXTRA = ("counterexamples.certificates",)
 
 
 @click.command(help="Re-check a certificate (proved, refuted or refutation of a target) without trusting "
@@ -20,12 +17,6 @@ _EXTRA = ("counterexamples.certificates",)
 @click.argument("certificate", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 def command(certificate, as_json):
-    for name in _EXTRA:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
     obj = load_certificate(certificate)
     failures = replay(obj)
     nothing = obj.get("verdict") == "unknown"
