@@ -60,6 +60,14 @@ def refutation_certificate(target_record: dict, witness, method: str, extra: dic
             **(extra or {})}
 
 
+def _target_of(rec: dict):
+    """The target a certificate names: a gallery entry or an expression on its box."""
+    if rec.get("kind") == "gallery":
+        return get_target(str(rec.get("name")))
+    box = rec.get("box") or ["0", "1"]
+    return expression_target(str(rec.get("text")), Fraction(box[0]), Fraction(box[1]), rec.get("dim"))
+
+
 def _fractions(values, what: str) -> tuple[Fraction, ...]:
     try:
         return tuple(Fraction(str(v)) for v in values)
@@ -87,11 +95,7 @@ def replay_refutation(cert: dict) -> list[str]:
         fails.append("witness is not an ordered pair x <= y")
     kind = rec.get("kind")
     if kind in ("gallery", "expression"):
-        if kind == "gallery":
-            target = get_target(str(rec.get("name")))
-        else:
-            box = rec.get("box") or ["0", "1"]
-            target = expression_target(str(rec.get("text")), Fraction(box[0]), Fraction(box[1]), rec.get("dim"))
+        target = _target_of(rec)
         if not (target.in_domain(x) and target.in_domain(y)):
             fails.append("witness points lie outside the target's domain")
         else:
@@ -206,11 +210,7 @@ def _replay_convex(cert: dict, claim: dict, wit: dict) -> list[str]:
     rec = claim.get("target") or {}
     tkind = rec.get("kind")
     if tkind in ("gallery", "expression"):
-        if tkind == "gallery":
-            target = get_target(str(rec.get("name")))
-        else:
-            box = rec.get("box") or ["0", "1"]
-            target = expression_target(str(rec.get("text")), Fraction(box[0]), Fraction(box[1]), rec.get("dim"))
+        target = _target_of(rec)
         if not all(target.in_domain(p) for p in pts):
             return fails + ["witness points lie outside the target's domain"]
         vals = [target.value(p) for p in pts]
