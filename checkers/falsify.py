@@ -30,6 +30,7 @@ import numpy as np
 
 from checkers.kernel import Refuted, Unknown, Verdict, Witness, refuted_if_rechecked
 from theory.claims import Claim, ClaimProperty
+from theory.cnn import CNN_LAYERS
 from theory.network import INPUT, Act, Add, Concat, Dense, Network
 
 METHOD = "falsify"
@@ -51,8 +52,11 @@ def _box_floats(claim: Claim) -> tuple[float, float]:
     return lo, hi
 
 
+_SUPPORTED = (Dense, Act, Add, Concat, *CNN_LAYERS)  # CNN layers: numeric forward, gradient via layer.vjp
+
+
 def _supported(net: Network) -> bool:
-    return all(isinstance(n.layer, (Dense, Act, Add, Concat)) for n in net.nodes)
+    return all(isinstance(n.layer, _SUPPORTED) for n in net.nodes)
 
 
 def forward_all(net: Network, x: np.ndarray) -> dict:
@@ -83,6 +87,8 @@ def input_gradient(net: Network, vals: dict, k: int) -> np.ndarray:
             parts = [g * np.nan_to_num(slope)]
         elif isinstance(layer, Add):
             parts = [g] * len(srcs)
+        elif isinstance(layer, CNN_LAYERS):
+            parts = [layer.vjp(vals[srcs[0]], g)]
         else:  # Concat
             sizes = np.cumsum([vals[s].shape[1] for s in srcs])[:-1]
             parts = np.split(g, sizes, axis=1)
@@ -268,7 +274,7 @@ def check(claim: Claim, timeout: float = 10.0, samples: int = 4096, seed: int = 
         return Unknown("the network has symbolic weights or activations: nothing to sample", METHOD,
                        time.perf_counter() - start)
     if not _supported(net):
-        kinds = sorted({n.layer.kind for n in net.nodes if not isinstance(n.layer, (Dense, Act, Add, Concat))})
+        kinds = sorted({n.layer.kind for n in net.nodes if not isinstance(n.layer, _SUPPORTED)})
         return Unknown(f"layer kinds {kinds} are not supported by the falsifier", METHOD, time.perf_counter() - start)
     search = _Search(claim, timeout, samples, seed)
     if search.hi < search.lo:

@@ -37,9 +37,12 @@ def z3_check(text: str, timeout: float) -> tuple[str, object, str]:
     """(answer, model or None, reason) for one SMT-LIB script, within ``timeout`` seconds."""
     # measured: z3's QF_LRA strategy is fastest on the exact encodings, its plain SMT core (SimpleSolver) on
     # the abstraction with uninterpreted functions (8-128-128-128-4: 5 s against 10-20 s)
-    solver = z3.SolverFor("QF_LRA") if text.startswith("(set-logic QF_LRA)") else z3.SimpleSolver()
+    # a fresh context per query: the answer and the model depend only on the text, not on what the process
+    # asked z3 before (the main context's term ids steer z3's search and hence which model it returns)
+    ctx = z3.Context()
+    solver = z3.SolverFor("QF_LRA", ctx=ctx) if text.startswith("(set-logic QF_LRA)") else z3.SimpleSolver(ctx=ctx)
     solver.set("timeout", max(1, int(timeout * 1000)))
-    solver.add(z3.parse_smt2_string(text))
+    solver.add(z3.parse_smt2_string(text, ctx=ctx))
     answer = solver.check()
     if answer == z3.sat:
         return "sat", solver.model(), ""
@@ -116,7 +119,7 @@ def witness_from_model(claim: Claim, q: Query, model) -> Witness | None:
     for names in (q.x_vars, q.y_vars):
         row = []
         for v in names:
-            val = model.eval(z3.Real(v), model_completion=True)
+            val = model.eval(z3.Real(v, model.ctx), model_completion=True)
             if not z3.is_rational_value(val):
                 return None
             row.append(val.as_fraction())

@@ -18,6 +18,11 @@ Two granularities:
 - *layer level* (the theorem): every dense layer has all weights >= 0 and every activation is proved
   non-decreasing.  One scan of each weight array (``W.min() >= 0``), so 10^8 weights cost about one
   numpy pass.  When it fails, the message names the first layer that breaks the rule.
+- convolutional layers (:mod:`theory.cnn`): a convolution with kernel >= 0 and average pooling are
+  non-negative affine maps (``weight_signs`` re-scans the kernel / the pooling matrix); max pooling keeps
+  the order by ``max_ordered``; evaluation-mode batch norm is the diagonal affine map with scale
+  gamma / sqrt(var + eps), which keeps the order when every gamma >= 0 (``nonneg_scale``, ``add_constant``;
+  replayed by re-scanning gamma and var + eps > 0).
 - *neuron level* (the path-sign rule): boolean reachability of positive / negative / unsupported paths,
   propagated with vectorized matrix products (one row per input).
 
@@ -35,7 +40,8 @@ from checkers.kernel import Certificate, Proved, Step, Unknown, Verdict, replaye
 from checkers.lemmas import prove_lemma
 from checkers.premises import hypothesis_step, nondecreasing_premise
 from theory.claims import Claim
-from theory.network import Act, Add, Concat, Dense, Network, Node, Sign, SymbolicDense
+from theory.cnn import AvgPool2D, BatchNorm, Conv2D, MaxPool2D
+from theory.network import Act, Add, Concat, Dense, Network, Node, Sign, SymbolicDense, to_fraction
 
 METHOD = "structural"
 
@@ -50,13 +56,24 @@ def _layer_nonneg(layer) -> bool:
     if isinstance(layer, SymbolicDense):
         s = layer.signs()
         return bool(np.isin(s, (Sign.NONNEG, Sign.ZERO)).all())
+    if isinstance(layer, Conv2D):
+        return bool(layer.kernel.min() >= 0)
+    if isinstance(layer, AvgPool2D):
+        return bool(layer.as_dense().weight.min() >= 0)
+    if isinstance(layer, BatchNorm):
+        return bool(layer.gamma.min() >= 0)
     return True
+
+
+_SIGNED_LAYERS = (Dense, SymbolicDense, Conv2D, AvgPool2D, MaxPool2D, BatchNorm)  # those with layer.signs()
 
 
 def _dense_step(node: Node) -> Step:
     layer = node.layer
     lemmas = (prove_lemma("nonneg_scale"), prove_lemma("sum_ordered"), prove_lemma("add_constant"))
-    statement = f"layer {node.name}: z = W h + b with every W >= 0 preserves order"
+    what = {"conv2d": "a convolution with kernel >= 0", "avgpool2d": "average pooling (weights 1/k^2)"}.get(
+        layer.kind, "z = W h + b with every W >= 0")
+    statement = f"layer {node.name}: {what} preserves order"
     check = {"kind": "weight_signs", "node": node.name, "require": "nonneg"}
     if isinstance(layer, SymbolicDense):  # the signs are the claim's hypothesis: a premise, replayed as such
         lemmas = (hypothesis_step(f"layer {node.name} weights", ">= 0"), *lemmas)
@@ -65,8 +82,18 @@ def _dense_step(node: Node) -> Step:
 
 def _node_step(node: Node, act_steps: dict) -> Step | None:
     layer = node.layer
-    if isinstance(layer, (Dense, SymbolicDense)):
+    if isinstance(layer, (Dense, SymbolicDense, Conv2D, AvgPool2D)):
         return _dense_step(node) if _layer_nonneg(layer) else None
+    if isinstance(layer, MaxPool2D):
+        return Step("max_preserves_order", f"layer {node.name}: max pooling preserves the componentwise order",
+                    {"kind": "layer_kind", "node": node.name, "layer": "maxpool2d"}, (prove_lemma("max_ordered"),))
+    if isinstance(layer, BatchNorm):
+        if not _layer_nonneg(layer):
+            return None
+        return Step("batchnorm_nonneg_scale", f"layer {node.name}: batch norm gamma (x - mean) / sqrt(var + eps) "
+                    "+ beta with every gamma >= 0 scales by >= 0 and shifts, so it preserves order",
+                    {"kind": "batchnorm_scale", "node": node.name, "require": "nonneg"},
+                    (prove_lemma("nonneg_scale"), prove_lemma("add_constant")))
     if isinstance(layer, Act):
         proof = act_steps.get(layer.activation.spec)
         if proof is None:
@@ -89,6 +116,10 @@ def _why_breaks(node: Node) -> str:
     layer = node.layer
     if isinstance(layer, (Dense, SymbolicDense)):
         return f"layer {node.name} ({layer.kind}) has weights that may be negative"
+    if isinstance(layer, Conv2D):
+        return f"layer {node.name} (conv2d) has negative kernel entries"
+    if isinstance(layer, BatchNorm):
+        return f"layer {node.name} (batchnorm) has gamma < 0, a negative scale"
     if isinstance(layer, Act):
         return f"layer {node.name}: activation {layer.activation.spec} is not proved non-decreasing"
     return f"layer {node.name}: no rule for layer kind {layer.kind}"
@@ -145,7 +176,7 @@ def path_signs(net: Network, inputs, monotone: dict[str, bool]) -> tuple[np.ndar
     for node in net.nodes:
         args = [vals[s] for s in node.inputs]
         layer = node.layer
-        if isinstance(layer, (Dense, SymbolicDense)):
+        if isinstance(layer, _SIGNED_LAYERS):
             pos, neg, bad = args[0]
             s = layer.signs().T  # (in, out)
             p, n, a, nz = s == Sign.NONNEG, s == Sign.NONPOS, s == Sign.ANY, s != Sign.ZERO
@@ -221,16 +252,36 @@ def _node(ctx, name: str) -> Node | None:
 def _replay_weight_signs(check: dict, ctx) -> str | None:
     """Re-scan the layer in the model: concrete weights all >= 0, or symbolic weights all assumed >= 0."""
     node = _node(ctx, check.get("node", ""))
-    if node is None or not isinstance(node.layer, (Dense, SymbolicDense)):
-        return f"no dense layer {check.get('node')!r} in the model"
+    if node is None or not isinstance(node.layer, (Dense, SymbolicDense, Conv2D, AvgPool2D)):
+        return f"no dense, conv2d or avgpool2d layer {check.get('node')!r} in the model"
     if check.get("require") != "nonneg":
         return f"unknown sign requirement {check.get('require')!r}"
     if isinstance(node.layer, SymbolicDense):
         bad = int(np.count_nonzero(~np.isin(node.layer.signs(), (Sign.NONNEG, Sign.ZERO))))
         return None if bad == 0 else f"layer {node.name} has {bad} symbolic weight(s) not assumed >= 0"
-    w = node.layer.weight
+    layer = node.layer
+    w = layer.kernel if isinstance(layer, Conv2D) else layer.as_dense().weight if isinstance(layer, AvgPool2D) \
+        else layer.weight
     negatives = int(np.count_nonzero(np.asarray(w < 0, dtype=bool)))
     return None if negatives == 0 else f"layer {node.name} has {negatives} negative weight(s)"
+
+
+@replayer("batchnorm_scale")
+def _replay_batchnorm_scale(check: dict, ctx) -> str | None:
+    """Re-scan gamma (every entry >= 0) and var + eps > 0 (exactly): the scale gamma / sqrt(var + eps) >= 0."""
+    node = _node(ctx, check.get("node", ""))
+    if node is None or not isinstance(node.layer, BatchNorm):
+        return f"no batchnorm layer {check.get('node')!r} in the model"
+    if check.get("require") != "nonneg":
+        return f"unknown sign requirement {check.get('require')!r}"
+    layer = node.layer
+    negatives = int(np.count_nonzero(np.asarray(layer.gamma < 0, dtype=bool)))
+    if negatives:
+        return f"layer {node.name} has {negatives} negative gamma entr(y/ies)"
+    eps = to_fraction(layer.eps)
+    if any(to_fraction(v) + eps <= 0 for v in layer.var):
+        return f"layer {node.name} has var + eps <= 0"
+    return None
 
 
 @replayer("activation_layer")
@@ -259,7 +310,9 @@ def _replay_layer_kind(check: dict, ctx) -> str | None:
 
 
 _RULE_FOR_KIND = {"dense": "nonneg_affine", "symbolic_dense": "nonneg_affine", "activation": "monotone_activation_layer",
-                  "add": "sum_preserves_order", "concat": "concat_preserves_order"}
+                  "add": "sum_preserves_order", "concat": "concat_preserves_order", "conv2d": "nonneg_affine",
+                  "avgpool2d": "nonneg_affine", "maxpool2d": "max_preserves_order",
+                  "batchnorm": "batchnorm_nonneg_scale"}
 
 
 @replayer("structure")
@@ -292,7 +345,7 @@ def _replay_path_signs(check: dict, ctx) -> str | None:
         counts = {"input": (np.eye(net.input_dim)[i], np.zeros(net.input_dim), np.zeros(net.input_dim))}
         for node in net.nodes:
             layer, args = node.layer, [counts[s] for s in node.inputs]
-            if isinstance(layer, (Dense, SymbolicDense)):
+            if isinstance(layer, (Dense, SymbolicDense, Conv2D, AvgPool2D, MaxPool2D, BatchNorm)):
                 p, n, u = args[0]
                 s = layer.signs().astype(np.int64)
                 wp, wn, wu = (s == 1) * 1.0, (s == -1) * 1.0, (s == 2) * 1.0

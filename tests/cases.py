@@ -37,6 +37,13 @@ RESIDUAL = {"format": "negproof-network", "version": 1, "input_dim": 2, "layers"
     {"id": "res", "type": "add", "inputs": ["L1", "L3"]},
     {"type": "dense", "weight": [["1/3", "2/3"]], "bias": [0]}]}
 
+CNN = {"format": "negproof-network", "version": 1, "input_dim": 9, "layers": [
+    {"type": "conv2d", "kernel": [[[[1, 0.5], [0.25, 2]]], [[[0, 1], [1, 0]]]], "bias": [0, -0.5], "in_shape": [1, 3, 3]},
+    {"type": "activation", "name": "relu"},
+    {"type": "maxpool2d", "in_shape": [2, 2, 2], "size": 2},
+    {"type": "batchnorm", "gamma": [1, "1/2"], "beta": [0, 1], "mean": [0.5, 0], "var": [1, 2], "eps": 1e-5},
+    {"type": "dense", "weight": [[1, 3]], "bias": [0]}]}
+
 CASES = [
     Case("arch-relu-nonneg", lambda: load_model("2-8-8-1:relu:nonneg"), None, True),
     Case("arch-any-nondecreasing", lambda: load_model("3-6-6-2:any-nondecreasing:nonneg"), None, True),
@@ -50,6 +57,7 @@ CASES = [
     Case("tanh-negated", _chain(1, dense([[1.0]]), Act(tanh), dense([[-1.0]])), "0:1", False),
     Case("gelu-left-tail", _chain(1, dense([[1.0]]), Act(gelu)), "-3:0", False),
     Case("residual-dag", lambda: from_spec(RESIDUAL, "table"), "0:1", True),
+    Case("cnn-nonneg", lambda: from_spec(CNN, "table"), "0:1", True),
 ]
 
 

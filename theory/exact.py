@@ -15,11 +15,13 @@ when it holds between the enclosures (see :func:`certainly_greater`).
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Sequence, Union
 
 import mpmath
 
+from theory.cnn import BatchNorm, MaxPool2D, _ViaDense
 from theory.errors import BadInput
 from theory.network import INPUT, Act, Add, Concat, Dense, Network, to_fraction  # noqa: F401 (re-exported)
 
@@ -126,11 +128,51 @@ def exact_forward(net: Network, x: Sequence) -> list[Value]:
                 values[node.name] = [_sum(col) for col in zip(*args)]
             elif isinstance(layer, Concat):
                 values[node.name] = [v for a in args for v in a]
+            elif isinstance(layer, _ViaDense):  # convolution, average pooling: exactly their dense matrix
+                values[node.name] = _dense(layer.as_dense(), args[0])
+            elif isinstance(layer, MaxPool2D):
+                values[node.name] = [_max([args[0][i] for i in row]) for row in layer.windows]
+            elif isinstance(layer, BatchNorm):
+                values[node.name] = _batchnorm(layer, args[0])
             else:
                 raise BadInput(f"layer kind {layer.kind!r} has no exact evaluation (symbolic weights?)")
         return values[net.output]
     finally:
         iv.prec = old
+
+
+def _max(vals):
+    """max exactly for rationals; for enclosures the hull [max of lower ends, max of upper ends], which
+    contains the max of any choice of values from the enclosures (max is non-decreasing in each argument)."""
+    if all(isinstance(v, Fraction) for v in vals):
+        return max(vals)
+    ends = [endpoints(to_interval(v)) for v in vals]
+    return iv.mpf([max(lo for lo, _ in ends), max(hi for _, hi in ends)])
+
+
+def _exact_sqrt(q: Fraction) -> Fraction | None:
+    """sqrt(q) when it is rational (numerator and denominator perfect squares), else None."""
+    if q < 0:
+        return None
+    n, d = math.isqrt(q.numerator), math.isqrt(q.denominator)
+    return Fraction(n, d) if n * n == q.numerator and d * d == q.denominator else None
+
+
+def _batchnorm(layer: BatchNorm, h: list[Value]) -> list[Value]:
+    """gamma (x - mean) / sqrt(var + eps) + beta: exact when sqrt(var + eps) is rational, else a rigorous
+    enclosure with mpmath.iv.sqrt (outward rounded)."""
+    eps = to_fraction(layer.eps)
+    gamma, beta, mean, var = (layer.per_feature(a) for a in (layer.gamma, layer.beta, layer.mean, layer.var))
+    out = []
+    for j, x in enumerate(h):
+        g, b, m, q = to_fraction(gamma[j]), to_fraction(beta[j]), to_fraction(mean[j]), to_fraction(var[j]) + eps
+        root = _exact_sqrt(q)
+        if root is not None and isinstance(x, Fraction):
+            out.append(g * (x - m) / root + b)
+        else:
+            den = to_interval(root) if root is not None else iv.sqrt(to_interval(q))
+            out.append(to_interval(g) * (to_interval(x) - to_interval(m)) / den + to_interval(b))
+    return out
 
 
 def _sum(vals):

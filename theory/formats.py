@@ -13,6 +13,15 @@ per hidden layer; the last layer is affine unless a name is given for it too.
         {"type": "add", "inputs": ["L1", "L2"]},                  # residual add (also "concat")
      ]}
 
+Convolutional layers (:mod:`theory.cnn`; vectors are images (C, H, W) flattened in C order)::
+
+    {"type": "conv2d", "kernel": [[[[1, 0], [0, 1]]]], "bias": [0],   # kernel (O, C, kh, kw), bias (O,)
+     "in_shape": [1, 4, 4], "stride": 1, "padding": 0}                 # stride, padding optional
+    {"type": "avgpool2d", "in_shape": [1, 3, 3], "size": 2, "stride": 1}  # stride defaults to size
+    {"type": "maxpool2d", "in_shape": [1, 3, 3], "size": 2}
+    {"type": "batchnorm", "gamma": [1], "beta": [0], "mean": [0], "var": [1], "eps": 1e-5,
+     "in_shape": [1, 2, 2]}          # in_shape: parameters per channel; without it, per feature
+
 Each layer may give an ``id`` (default ``L<index>``) and ``inputs``, a list of ids or ``"input"`` (default:
 the previous layer).
 """
@@ -27,6 +36,7 @@ import numpy as np
 
 from theory.activations import get_activation
 from theory.architecture import looks_like_architecture, parse_architecture
+from theory.cnn import AvgPool2D, BatchNorm, Conv2D, MaxPool2D
 from theory.errors import BadInput
 from theory.network import (INPUT, SIGN_WORDS, Act, Add, Concat, Dense, Network, Node, dense,
                             symbolic_dense)
@@ -159,7 +169,55 @@ def _layer_from_spec(item: dict, i: int):
         return Add()
     if kind == "concat":
         return Concat()
-    raise BadInput(f"JSON model: layer {i}: unknown layer type {kind!r} (dense, activation, add, concat)")
+    if kind in _CNN_FIELDS:
+        try:
+            return _cnn_from_spec(kind, item)
+        except BadInput as err:
+            raise BadInput(f"JSON model: layer {i}: {err}") from None
+    raise BadInput(f"JSON model: layer {i}: unknown layer type {kind!r} "
+                   "(dense, activation, add, concat, conv2d, avgpool2d, maxpool2d, batchnorm)")
+
+
+# JSON type -> (class, required fields, optional fields with defaults); number fields go through _numbers
+_CNN_FIELDS = {
+    "conv2d": (Conv2D, ("kernel", "bias", "in_shape"), {"stride": 1, "padding": 0}),
+    "avgpool2d": (AvgPool2D, ("in_shape", "size"), {"stride": None}),
+    "maxpool2d": (MaxPool2D, ("in_shape", "size"), {"stride": None}),
+    "batchnorm": (BatchNorm, ("gamma", "beta", "mean", "var"), {"eps": 1e-5, "in_shape": None}),
+}
+_ARRAY_FIELDS = ("kernel", "bias", "gamma", "beta", "mean", "var")
+
+
+def _cnn_from_spec(kind: str, item: dict):
+    cls, required, optional = _CNN_FIELDS[kind]
+    missing = [f for f in required if f not in item]
+    if missing:
+        raise BadInput(f"{kind} layer needs {', '.join(repr(f) for f in missing)}")
+    args = {f: item.get(f, optional.get(f)) for f in (*required, *optional)}
+    for f in _ARRAY_FIELDS:
+        if f in args:
+            args[f] = _numbers(args[f])
+    if isinstance(args.get("eps"), str):
+        args["eps"] = _numbers(args["eps"])
+    return cls(**args)
+
+
+def _cnn_to_spec(layer) -> dict:
+    def conv(arr):
+        return (np.vectorize(str, otypes=[object])(arr) if arr.dtype == object else arr.astype(float)).tolist()
+
+    _, required, optional = _CNN_FIELDS[layer.kind]
+    out = {}
+    for f in (*required, *optional):
+        v = getattr(layer, f)
+        if f in _ARRAY_FIELDS:
+            v = conv(v)
+        elif f == "in_shape" and v is not None:
+            v = list(v)
+        elif f == "eps":
+            v = str(v) if isinstance(v, Fraction) else float(v)
+        out[f] = v
+    return out
 
 
 def _numbers(obj):
@@ -190,6 +248,8 @@ def to_spec(net: Network) -> dict:
                         bias=[conv(v) for v in layer.bias])
         elif isinstance(layer, Act):
             item.update(type="activation", name=layer.activation.spec)
+        elif layer.kind in _CNN_FIELDS:
+            item.update(type=layer.kind, **_cnn_to_spec(layer))
         else:
             item.update(type=layer.kind)
             if layer.kind == "symbolic_dense":
