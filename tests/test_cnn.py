@@ -176,3 +176,13 @@ def test_falsifier_gradient_through_cnn_layers_matches_finite_differences():
     h = 1e-6
     fd = np.stack([(net.forward(x + h * e)[:, 0] - net.forward(x - h * e)[:, 0]) / (2 * h) for e in np.eye(16)], axis=1)
     assert np.allclose(g, fd, atol=1e-5)
+
+
+def test_intervals_pass_through_relu_and_max_pooling():
+    """Batch norm with an irrational scale first: relu and max pooling then act on enclosures."""
+    net = Network.chain([BatchNorm([1.0], [0.0], [0.0], [2.0], 0, in_shape=(1, 2, 2)), RELU,
+                         MaxPool2D((1, 2, 2), 2)], 4)
+    x = [Fraction(1), Fraction(-3), Fraction(2), Fraction(1, 2)]
+    (v,) = exact_forward(net, x)
+    lo, hi = endpoints(v)
+    assert lo < hi and lo * lo < 2 < hi * hi and hi - lo < Fraction(1, 10 ** 60)  # encloses 2/sqrt(2) = sqrt(2)

@@ -90,7 +90,7 @@ class _ViaDense(Layer):
 
     def out_dim(self, in_dims):
         _check_in(self, in_dims)
-        return self.as_dense().weight.shape[0]
+        return int(np.prod(self.out_shape))  # without building the dense matrix
 
     def forward(self, h):
         return h @ self._float_weight.T + np.asarray(self.as_dense().bias, dtype=float)
@@ -202,7 +202,7 @@ class _Pool(Layer):
 @dataclass(frozen=True, eq=False)
 class AvgPool2D(_Pool, _ViaDense):
     """Average over each size x size window (stride defaults to size): affine with weights 1/size^2,
-    held as exact Fractions."""
+    held exactly (float64 when size^2 is a power of two, Fractions otherwise)."""
 
     in_shape: tuple
     size: int
@@ -214,10 +214,15 @@ class AvgPool2D(_Pool, _ViaDense):
 
     @cached_property
     def _dense(self) -> Dense:
-        idx = self.windows
-        mat = np.full((idx.shape[0], int(np.prod(self.in_shape))), Fraction(0), dtype=object)
-        mat[np.arange(idx.shape[0])[:, None], idx] = Fraction(1, self.size * self.size)
-        return Dense(mat, np.full(idx.shape[0], Fraction(0), dtype=object))
+        idx, k2 = self.windows, self.size * self.size
+        shape = (idx.shape[0], int(np.prod(self.in_shape)))
+        if k2 & (k2 - 1) == 0:  # 1/k^2 is a binary fraction: float64 holds it exactly
+            mat, bias = np.zeros(shape), np.zeros(shape[0])
+            mat[np.arange(shape[0])[:, None], idx] = 1.0 / k2
+        else:
+            mat, bias = np.full(shape, Fraction(0), dtype=object), np.full(shape[0], Fraction(0), dtype=object)
+            mat[np.arange(shape[0])[:, None], idx] = Fraction(1, k2)
+        return Dense(mat, bias)
 
     def as_dense(self) -> Dense:
         return self._dense
@@ -237,7 +242,7 @@ class MaxPool2D(_Pool):
 
     def out_dim(self, in_dims):
         _check_in(self, in_dims)
-        return self.windows.shape[0]
+        return int(np.prod(self.out_shape))
 
     def forward(self, h):
         return h[:, self.windows].max(axis=2)

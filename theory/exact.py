@@ -106,7 +106,13 @@ def _piecewise_on_interval(act, v):
     vals = [act.exact(p) for p in points]
     if act.spec == "step" and lo < 0 <= hi:
         vals += [Fraction(0), Fraction(1)]
-    return iv.mpf([endpoints(to_interval(min(vals)))[0], endpoints(to_interval(max(vals)))[1]])
+    return hull(min(vals), max(vals))
+
+
+def hull(lo: Fraction, hi: Fraction):
+    """An interval containing [lo, hi] (endpoints rounded outward to the working precision; mpmath.iv does
+    not convert Fractions itself)."""
+    return iv.mpf([to_interval(lo).a, to_interval(hi).b])
 
 
 def exact_forward(net: Network, x: Sequence) -> list[Value]:
@@ -147,7 +153,7 @@ def _max(vals):
     if all(isinstance(v, Fraction) for v in vals):
         return max(vals)
     ends = [endpoints(to_interval(v)) for v in vals]
-    return iv.mpf([max(lo for lo, _ in ends), max(hi for _, hi in ends)])
+    return hull(max(lo for lo, _ in ends), max(hi for _, hi in ends))
 
 
 def _exact_sqrt(q: Fraction) -> Fraction | None:
