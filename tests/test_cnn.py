@@ -186,3 +186,21 @@ def test_intervals_pass_through_relu_and_max_pooling():
     (v,) = exact_forward(net, x)
     lo, hi = endpoints(v)
     assert lo < hi and lo * lo < 2 < hi * hi and hi - lo < Fraction(1, 10 ** 60)  # encloses 2/sqrt(2) = sqrt(2)
+
+
+def test_path_sign_rule_through_cnn_layers_double_negation():
+    """conv with kernel <= 0 -> relu -> maxpool -> batchnorm with gamma < 0: every path has sign (-)(+)(+)(-)."""
+    k = -np.abs(np.random.default_rng(9).normal(size=(2, 1, 2, 2)))
+    net = Network.chain([Conv2D(k, [0.5, 0.0], (1, 3, 3)), RELU, MaxPool2D((2, 2, 2), 2),
+                         BatchNorm([-1.0, -2.0], [0, 0], [0, 0], [1, 3], 1e-3)], 9)
+    claim = monotone_claim(net)
+    verdict = prove(claim, "structural")
+    assert isinstance(verdict, Proved) and verdict.certificate.proof.rule == "path_sign_rule"
+    assert replay(verdict_to_json(verdict, claim)) == []
+    rng = np.random.default_rng(10)
+    x = rng.uniform(-1, 1, size=(10_000, 9))
+    y = x + rng.uniform(0, 1, size=x.shape)
+    assert (net.forward(x) <= net.forward(y) + 1e-12).all()
+    mixed = Network.chain([Conv2D(k, [0.5, 0.0], (1, 3, 3)), RELU, MaxPool2D((2, 2, 2), 2),
+                           BatchNorm([-1.0, 2.0], [0, 0], [0, 0], [1, 3], 1e-3)], 9)
+    assert isinstance(prove(monotone_claim(mixed), "structural"), Unknown)
