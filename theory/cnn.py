@@ -164,8 +164,8 @@ class Conv2D(_ViaDense):
         return self._dense
 
     @property
-    def size(self) -> int:
-        return self.kernel.size + self.bias.size
+    def n_params(self) -> int:
+        return self.kernel.size
 
 
 def _windows(in_shape, size: int, stride: int) -> np.ndarray:
@@ -332,8 +332,8 @@ class BatchNorm(Layer):
         return np.diag(np.sign(np.asarray(self.per_feature(self.gamma), dtype=float)).astype(np.int8))
 
     @property
-    def size(self) -> int:
-        return 2 * self.gamma.shape[0]
+    def n_params(self) -> int:
+        return self.gamma.shape[0]
 
 
 CNN_LAYERS = (Conv2D, AvgPool2D, MaxPool2D, BatchNorm)

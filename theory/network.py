@@ -58,6 +58,11 @@ class Layer:
     def is_concrete(self) -> bool:
         return True
 
+    @property
+    def n_params(self) -> int:
+        """How many weights the layer holds (0 for parameter-free layers)."""
+        return 0
+
 
 @dataclass(frozen=True, eq=False)
 class Dense(Layer):
@@ -81,7 +86,7 @@ class Dense(Layer):
         return np.sign(w).astype(np.int8)
 
     @property
-    def size(self) -> int:
+    def n_params(self) -> int:
         return self.weight.size
 
 
@@ -108,7 +113,7 @@ class SymbolicDense(Layer):
         return False
 
     @property
-    def size(self) -> int:
+    def n_params(self) -> int:
         return self.signs_.size
 
 
@@ -229,7 +234,7 @@ class Network:
 
     @property
     def n_weights(self) -> int:
-        return sum(getattr(n.layer, "size", 0) for n in self.nodes)
+        return sum(n.layer.n_params for n in self.nodes)
 
     def activations(self) -> list[Activation]:
         return [n.layer.activation for n in self.nodes if isinstance(n.layer, Act)]

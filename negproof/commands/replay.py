@@ -8,7 +8,7 @@ import json
 
 import click
 
-import counterexamples.certificates  # noqa: F401  (registers the replay of refutation certificates)
+import counterexamples.certificates  # noqa: F401  (imported to register the replay of refutation certificates)
 from checkers.replay import load_certificate, replay
 
 
