@@ -68,6 +68,15 @@ def _target_of(rec: dict):
     return expression_target(str(rec.get("text")), Fraction(box[0]), Fraction(box[1]), rec.get("dim"))
 
 
+def _witness_numbers(cert: dict, wit: dict):
+    """(x, y, violation, bound) as exact rationals, or the reason they cannot be read."""
+    try:
+        return (_fractions(wit["x"], "x"), _fractions(wit["y"], "y"), Fraction(str(cert["violation"])),
+                Fraction(str(cert["sup_error_lower_bound"])))
+    except (KeyError, ValueError, ZeroDivisionError):
+        return "certificate lacks witness x, y, violation or sup_error_lower_bound"
+
+
 def _fractions(values, what: str) -> tuple[Fraction, ...]:
     try:
         return tuple(Fraction(str(v)) for v in values)
@@ -85,12 +94,10 @@ def replay_refutation(cert: dict) -> list[str]:
     if claim.get("class", "nonneg") != "nonneg":
         return _replay_convex(cert, claim, wit)
     rec = claim.get("target") or {}
-    try:
-        x, y = _fractions(wit["x"], "x"), _fractions(wit["y"], "y")
-        violation = Fraction(str(cert["violation"]))
-        bound = Fraction(str(cert["sup_error_lower_bound"]))
-    except (KeyError, ValueError, ZeroDivisionError):
-        return ["certificate lacks witness x, y, violation or sup_error_lower_bound"]
+    parsed = _witness_numbers(cert, wit)
+    if isinstance(parsed, str):
+        return [parsed]
+    x, y, violation, bound = parsed
     if len(x) != len(y) or any(a > b for a, b in zip(x, y)):
         fails.append("witness is not an ordered pair x <= y")
     kind = rec.get("kind")
@@ -191,12 +198,10 @@ def _replay_convex(cert: dict, claim: dict, wit: dict) -> list[str]:
     kind = cert.get("violation_kind")
     if kind not in _DIVISOR:
         return [f"unknown violation_kind {kind!r} (choices: {', '.join(_DIVISOR)})"]
-    try:
-        x, y = _fractions(wit["x"], "x"), _fractions(wit["y"], "y")
-        violation = Fraction(str(cert["violation"]))
-        bound = Fraction(str(cert["sup_error_lower_bound"]))
-    except (KeyError, ValueError, ZeroDivisionError):
-        return ["certificate lacks witness x, y, violation or sup_error_lower_bound"]
+    parsed = _witness_numbers(cert, wit)
+    if isinstance(parsed, str):
+        return [parsed]
+    x, y, violation, bound = parsed
     fails = []
     if len(x) != len(y) or not x:
         return ["witness points x and y differ in dimension"]
